@@ -1,0 +1,71 @@
+# Upkeep's build, test and run entry points. Requires GNU make and Go.
+# `make test` is what CI runs (through .ci/run).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.NOTPARALLEL:
+.DEFAULT_GOAL := test
+
+export PATH := $(PATH):/usr/local/go/bin
+
+GO ?= go
+FUZZTIME ?= 10s
+# Every package of the module except the lead's temporary dependency probe.
+# Recursive (=) so it is computed only by the targets that use it.
+PKGS = $(shell $(GO) list ./... | grep -v depsprobe)
+GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './internal/depsprobe/*' -not -path '*/testdata/*')
+
+.PHONY: run test deps fmt-check vet staticcheck unit fuzz bench build clean
+
+## run: serve the demo central repository on 127.0.0.1:8480 from ./.upkeep-demo
+run:
+	$(GO) run ./cmd/upkeep-repo serve --demo
+
+## test: install missing system packages, then gofmt, vet, staticcheck and race-enabled tests
+test: deps fmt-check vet staticcheck unit
+
+deps:
+	bash scripts/ensure-deps.sh
+
+fmt-check:
+	@unformatted="$$(gofmt -l $(GOFILES))"; \
+	if [[ -n "$$unformatted" ]]; then \
+		echo "gofmt: these files are not formatted (run gofmt -w on them):"; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi; \
+	echo "gofmt: ok"
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 $(PKGS)
+
+## fuzz: run every Fuzz* function for FUZZTIME (default 10s) each
+fuzz:
+	@found=0; \
+	for pkg in $(PKGS); do \
+		listed="$$($(GO) test -list '^Fuzz' "$$pkg")"; \
+		for fn in $$(grep '^Fuzz' <<<"$$listed" || true); do \
+			found=$$((found + 1)); \
+			echo "== $$pkg $$fn ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+		done; \
+	done; \
+	echo "fuzz: ran $$found Fuzz functions for $(FUZZTIME) each"
+
+## bench: run every benchmark once with allocation counts
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## build: build every command into ./bin/
+build:
+	mkdir -p bin
+	$(GO) build -o ./bin/ ./cmd/...
+
+clean:
+	rm -rf bin

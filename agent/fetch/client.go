@@ -1,0 +1,272 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/theupdateframework/go-tuf/v2/metadata/config"
+	"github.com/theupdateframework/go-tuf/v2/metadata/trustedmetadata"
+	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
+)
+
+// Config says where a repository is and what to trust.
+type Config struct {
+	BaseURL     string       // http://, https:// or file:// URL of the repository's public tree
+	Repository  string       // repository name, e.g. "2.50"
+	TrustedRoot []byte       // the root.json the repository's operator published
+	CacheDir    string       // where verified metadata is kept, one folder per repository
+	HTTPClient  *http.Client // nil: no overall timeout, but 30 s without progress fails a request
+	Now         func() time.Time
+	Limits      Limits // zero fields: DefaultLimits
+}
+
+// Limits caps the size of each kind of download, in bytes after
+// decompression.
+type Limits struct {
+	Root, Timestamp, Snapshot, Targets, Listing, Archive int64
+}
+
+// DefaultLimits are the caps used for zero Limits fields.
+func DefaultLimits() Limits {
+	return Limits{Root: 512 << 10, Timestamp: 16 << 10, Snapshot: 4 << 20, Targets: 4 << 20, Listing: 8 << 20, Archive: 256 << 20}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	for _, p := range []struct{ v, d *int64 }{
+		{&l.Root, &d.Root}, {&l.Timestamp, &d.Timestamp}, {&l.Snapshot, &d.Snapshot},
+		{&l.Targets, &d.Targets}, {&l.Listing, &d.Listing}, {&l.Archive, &d.Archive},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.d
+		}
+	}
+	return l
+}
+
+// Status is what Check found.
+type Status struct {
+	Changed          bool      // the repository changed since the last verified state
+	TimestampVersion int64     // version of the trusted timestamp
+	Expires          time.Time // when the trusted timestamp expires
+}
+
+// Client reads one repository. It is safe for concurrent use; Check and
+// Listing run one at a time.
+type Client struct {
+	cfg        Config
+	limits     Limits
+	dir        string // CacheDir/<repository>
+	base       string // BaseURL without a trailing slash
+	metaURL    string
+	targetsURL string
+	rootV      int64 // version of Config.TrustedRoot
+	fetch      *Fetcher
+	now        func() time.Time
+
+	mu   sync.Mutex
+	up   *updater.Updater // verified state of the last successful Check; nil after a failed one
+	ucfg *config.UpdaterConfig
+}
+
+// New checks cfg and returns a client; it makes no request.
+func New(cfg Config) (*Client, error) {
+	base, err := checkConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("fetch.New: %w", err)
+	}
+	c := &Client{cfg: cfg, limits: cfg.Limits.withDefaults(), base: base, now: cfg.Now,
+		dir: filepath.Join(cfg.CacheDir, cfg.Repository), rootV: rootVersion(cfg.TrustedRoot)}
+	c.metaURL = base + "/" + url.PathEscape(cfg.Repository) + "/metadata"
+	c.targetsURL = base + "/" + url.PathEscape(cfg.Repository) + "/targets"
+	c.fetch = NewFetcher(cfg.HTTPClient, c.limits)
+	if c.now == nil {
+		c.now = time.Now
+	}
+	for _, d := range []string{"metadata", "targets", "http"} {
+		if err := os.MkdirAll(filepath.Join(c.dir, d), 0o700); err != nil {
+			return nil, fmt.Errorf("fetch.New: create cache folder (check Config.CacheDir): %w", err)
+		}
+	}
+	return c, nil
+}
+
+// checkConfig validates cfg and returns the base URL without a trailing slash.
+func checkConfig(cfg Config) (string, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	switch {
+	case cfg.BaseURL == "":
+		return "", errors.New("Config.BaseURL is empty; give the repository's http(s):// or file:// URL")
+	case err != nil:
+		return "", fmt.Errorf("Config.BaseURL %q is not a URL: %w", cfg.BaseURL, err)
+	case u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file":
+		return "", fmt.Errorf("Config.BaseURL %q: scheme must be http, https or file", cfg.BaseURL)
+	case u.Scheme == "file" && (u.Host != "" && u.Host != "localhost" || !strings.HasPrefix(u.Path, "/")):
+		return "", fmt.Errorf("Config.BaseURL %q: a file URL needs an absolute path, e.g. file:///srv/upkeep", cfg.BaseURL)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("Config.BaseURL %q: remove the query or fragment", cfg.BaseURL)
+	}
+	if err := checkRepository(cfg.Repository); err != nil {
+		return "", err
+	}
+	if err := checkRoot(cfg.TrustedRoot); err != nil {
+		return "", err
+	}
+	if cfg.CacheDir == "" {
+		return "", errors.New("Config.CacheDir is empty; give a folder this program may write to")
+	}
+	l := cfg.Limits
+	if l.Root < 0 || l.Timestamp < 0 || l.Snapshot < 0 || l.Targets < 0 || l.Listing < 0 || l.Archive < 0 {
+		return "", fmt.Errorf("Config.Limits %+v has a negative cap; use 0 for the default", l)
+	}
+	return strings.TrimSuffix(cfg.BaseURL, "/"), nil
+}
+
+func checkRepository(name string) error {
+	if name == "" {
+		return errors.New(`Config.Repository is empty; name the repository, e.g. "2.50"`)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return fmt.Errorf("Config.Repository %q: use letters, digits, '.', '-' and '_' only", name)
+		}
+	}
+	if name == "." || name == ".." {
+		return fmt.Errorf("Config.Repository %q is not a repository name", name)
+	}
+	return nil
+}
+
+func checkRoot(root []byte) error {
+	if len(root) == 0 {
+		return errors.New("Config.TrustedRoot is empty; give the root.json the repository's operator published (upkeep-repo init prints its path)")
+	}
+	if _, err := trustedmetadata.New(root); err != nil {
+		return fmt.Errorf("Config.TrustedRoot is not valid, self-signed TUF root metadata (%w); get root.json again from the operator", err)
+	}
+	return nil
+}
+
+// Stats returns the download counters.
+func (c *Client) Stats() Stats { return c.fetch.Stats() }
+
+// ResetStats zeroes the download counters.
+func (c *Client) ResetStats() { c.fetch.ResetStats() }
+
+// Check asks whether the repository changed, with one conditional GET of
+// its timestamp.json.
+//
+// On 304 Not Modified (or an identical body, as from a file:// tree) it
+// makes no other request: it re-verifies the cached metadata against the
+// trusted root — signatures and expiry, so an expired timestamp is an
+// error even then (a freeze attack cannot hide behind a 304) — and reports
+// Changed false. A 304 cannot hide a root rotation: the repository re-signs
+// every repository's timestamp on every change, root rotation included, so
+// an unchanged timestamp means nothing at all changed.
+//
+// On 200 it runs the full TUF refresh (new roots, timestamp, snapshot,
+// top-level targets; bins are fetched later, one per Listing) and reports
+// Changed true.
+func (c *Client) Check(ctx context.Context) (Status, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, err := c.check(ctx)
+	if err != nil {
+		return Status{}, fmt.Errorf("fetch.Check %s: %w", c.cfg.Repository, err)
+	}
+	return st, nil
+}
+
+func (c *Client) check(ctx context.Context) (Status, error) {
+	c.up, c.ucfg = nil, nil
+	etag := c.loadETag()
+	var ts bytes.Buffer
+	r, err := c.fetch.fetch(ctx, c.tsURL(), c.limits.Timestamp, etag, &ts)
+	if err != nil {
+		return Status{}, err
+	}
+	if r.notModified || c.sameTimestamp(ts.Bytes()) {
+		st, err := c.reuse(ctx)
+		if err == nil || errors.Is(err, &metadata.ErrExpiredMetadata{}) || ctx.Err() != nil {
+			return st, err
+		}
+		// The cache is damaged (say, a refresh died half-way); start over.
+		if r.notModified {
+			ts.Reset()
+			if r, err = c.fetch.fetch(ctx, c.tsURL(), c.limits.Timestamp, "", &ts); err != nil {
+				return Status{}, err
+			}
+		}
+	}
+	return c.refresh(ctx, ts.Bytes(), r.etag)
+}
+
+func (c *Client) tsURL() string { return c.metaURL + "/" + metadata.TIMESTAMP + ".json" }
+
+// reuse verifies the cached metadata without a request.
+func (c *Client) reuse(ctx context.Context) (Status, error) {
+	up, ucfg, err := c.newUpdater(c.fetch.WithContext(ctx), true)
+	if err != nil {
+		return Status{}, err
+	}
+	if err := up.Refresh(); err != nil {
+		return Status{}, fmt.Errorf("verify cached metadata: %w; %s", err, hint(err))
+	}
+	c.up, c.ucfg = up, ucfg
+	return status(up, false), nil
+}
+
+// refresh runs the TUF refresh, handing it the timestamp already downloaded.
+func (c *Client) refresh(ctx context.Context, ts []byte, etag string) (Status, error) {
+	f := c.fetch.WithContext(ctx).withPreload(c.tsURL(), ts)
+	up, ucfg, err := c.newUpdater(f, false)
+	if err != nil {
+		return Status{}, err
+	}
+	if err := up.Refresh(); err != nil {
+		return Status{}, fmt.Errorf("updater.Refresh: %w; %s", err, hint(err))
+	}
+	if err := c.saveETag(etag); err != nil {
+		return Status{}, err
+	}
+	c.up, c.ucfg = up, ucfg
+	return status(up, true), nil
+}
+
+func status(up *updater.Updater, changed bool) Status {
+	ts := up.GetTrustedMetadataSet().Timestamp
+	return Status{Changed: changed, TimestampVersion: ts.Signed.Version, Expires: ts.Signed.Expires}
+}
+
+// newUpdater builds a go-tuf updater over the cache; local loads the
+// cached top-level metadata instead of downloading it.
+func (c *Client) newUpdater(f *Fetcher, local bool) (*updater.Updater, *config.UpdaterConfig, error) {
+	ucfg, err := config.New(c.metaURL, c.trustedRoot())
+	if err != nil {
+		return nil, nil, fmt.Errorf("config.New: %w", err)
+	}
+	ucfg.LocalMetadataDir = filepath.Join(c.dir, "metadata")
+	ucfg.LocalTargetsDir = filepath.Join(c.dir, "targets")
+	ucfg.RemoteTargetsURL = c.targetsURL
+	ucfg.Fetcher = f
+	ucfg.RootMaxLength, ucfg.TimestampMaxLength = c.limits.Root, c.limits.Timestamp
+	ucfg.SnapshotMaxLength, ucfg.TargetsMaxLength = c.limits.Snapshot, c.limits.Targets
+	ucfg.PrefixTargetsWithHash = true
+	ucfg.UnsafeLocalMode = local
+	up, err := updater.New(ucfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("updater.New: %w; check Config.TrustedRoot and the cache folder %s", err, c.dir)
+	}
+	up.UnsafeSetRefTime(c.now().UTC())
+	return up, ucfg, nil
+}

@@ -1,0 +1,11 @@
+//go:build pins
+
+// Package pins keeps modules that later issues will use required in go.mod.
+package pins
+
+import (
+	_ "fyne.io/fyne/v2/app"
+	_ "github.com/jmoiron/sqlx"
+	_ "github.com/kardianos/service"
+	_ "github.com/mattn/go-sqlite3"
+)

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/repo"
+)
+
+func (a *app) initCmd() *cobra.Command {
+	var bits int
+	cmd := &cobra.Command{
+		Use:   "init DIR",
+		Short: "Create a repository: keys, store, root metadata and the first admin token",
+		Args:  exactArgs(1, "DIR"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			res, err := repo.Init(args[0], repo.InitOptions{BinBits: bits})
+			if err != nil {
+				return err
+			}
+			return a.print(res, func(w io.Writer) { printInit(w, args[0], res) })
+		},
+	}
+	cmd.Flags().IntVar(&bits, "bin-bits", 8, "split each repository's listing into 2^N signed bins")
+	return cmd
+}
+
+func printInit(w io.Writer, dir string, res *repo.InitResult) {
+	fmt.Fprintf(w, "Repository created in %s\n\n", dir)
+	fmt.Fprintf(w, "Admin token (shown once, only its hash is kept):\n  %s\n\n", res.AdminToken)
+	fmt.Fprintf(w, "Trusted root for agents: %s\n  sha256 %s\n", res.RootPath, res.RootSHA256)
+	fmt.Fprintf(w, "Offline root key: %s\n  Move it to offline storage; only root rotation needs it.\n", res.RootKeyPath)
+}
+
+func (a *app) publishCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "publish ARCHIVE...",
+		Short: "Validate and publish module archives (zip with upkeep.toml at the root)",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("expected at least one ARCHIVE")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, done, err := a.backend()
+			if err != nil {
+				return err
+			}
+			defer done()
+			var all []*repo.Published
+			for _, path := range args {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return fmt.Errorf("read archive: %w", err)
+				}
+				pub, err := b.Publish(cmd.Context(), data)
+				if err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				all = append(all, pub)
+			}
+			return a.print(all, func(w io.Writer) {
+				for _, p := range all {
+					printPublished(w, p)
+				}
+			})
+		},
+	}
+}
+
+func printPublished(w io.Writer, p *repo.Published) {
+	fmt.Fprintf(w, "published %s %s into %s (sha256 %s)\n", p.Module, p.Version, strings.Join(p.Repositories, ", "), p.SHA256[:12])
+	for _, x := range p.Widened {
+		fmt.Fprintf(w, "  %s\n", x)
+	}
+}
+
+func (a *app) extendCmd() *cobra.Command {
+	var deps []string
+	cmd := &cobra.Command{
+		Use:   "extend MODULE VERSION --depends 'core>=2.50.21,<3.1' [--depends ...]",
+		Short: "Widen a published version's dependencies and publish the result as a new version (admin)",
+		Long: "Widen a published version's dependencies. Every dependency must accept at least what it accepted before;\n" +
+			"the result is published as VERSION plus one component (1.4.2 -> 1.4.2.1), and the change is logged.\n" +
+			"Give every dependency of the new version: a dependency left out is dropped.",
+		Args: exactArgs(2, "MODULE VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			parsed, err := repo.ParseDepends(deps)
+			if err != nil {
+				return usageError{err}
+			}
+			b, done, err := a.backend()
+			if err != nil {
+				return err
+			}
+			defer done()
+			ext, err := b.Extend(cmd.Context(), args[0], args[1], parsed)
+			if err != nil {
+				return err
+			}
+			return a.print(ext, func(w io.Writer) { printExtended(w, ext) })
+		},
+	}
+	cmd.Flags().StringArrayVar(&deps, "depends", nil, "a dependency of the new version, e.g. 'core>=2.50.21,<3.1' (repeat)")
+	return cmd
+}
+
+func printExtended(w io.Writer, e *repo.Extended) {
+	fmt.Fprintf(w, "extended %s %s -> %s %s\n", e.Module, e.From, e.Module, e.Version)
+	fmt.Fprintf(w, "  depends was: %s\n  depends now: %s\n", strings.Join(e.OldDepends, ", "), strings.Join(e.NewDepends, ", "))
+	fmt.Fprintf(w, "  repositories: %s\n", strings.Join(e.Repositories, ", "))
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  DEPENDENCY\tLATEST\tMATURITY")
+	for _, d := range e.Dependencies {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", d.Dependency, d.Latest, d.Maturity)
+	}
+	tw.Flush()
+}
+
+func (a *app) maturityCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "maturity MODULE VERSION LEVEL",
+		Short: "Set a version's maturity: test, alpha, beta, qa-approved or confirmed-stable",
+		Args:  exactArgs(3, "MODULE VERSION LEVEL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			level, err := catalog.ParseMaturity(args[2])
+			if err != nil {
+				return usageError{err}
+			}
+			b, done, err := a.backend()
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := b.SetMaturity(cmd.Context(), args[0], args[1], level); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "%s %s is now %s\n", args[0], args[1], level)
+			return nil
+		},
+	}
+}
+
+func (a *app) defaultUpgradeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "default-upgrade MODULE true|false",
+		Short: "Set whether scans propose a module's upgrades by default (admin)",
+		Args:  exactArgs(2, "MODULE true|false"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, err := strconv.ParseBool(args[1])
+			if err != nil {
+				return usageError{fmt.Errorf("%q: say true or false", args[1])}
+			}
+			b, done, err := a.backend()
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := b.SetDefaultUpgrade(cmd.Context(), args[0], on); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "%s: default_upgrade = %v\n", args[0], on)
+			return nil
+		},
+	}
+}

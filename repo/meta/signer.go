@@ -1,0 +1,117 @@
+package meta
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+)
+
+// Signer signs the frequently re-signed roles with the online key.
+type Signer struct {
+	signer signature.Signer
+	key    *metadata.Key
+	keyID  string
+	bits   int
+	expiry Expiry
+}
+
+// NewSigner returns a signer for repositories with 2^bits bins.
+func NewSigner(online ed25519.PrivateKey, bits int, expiry Expiry) (*Signer, error) {
+	if bits < 1 || bits > 16 {
+		return nil, fmt.Errorf("bin bits %d out of range 1..16", bits)
+	}
+	s, err := signature.LoadED25519Signer(online)
+	if err != nil {
+		return nil, fmt.Errorf("signature.LoadED25519Signer: %w", err)
+	}
+	key, err := metadata.KeyFromPublicKey(online.Public())
+	if err != nil {
+		return nil, fmt.Errorf("metadata.KeyFromPublicKey: %w", err)
+	}
+	id, err := key.ID()
+	if err != nil {
+		return nil, fmt.Errorf("key.ID: %w", err)
+	}
+	return &Signer{signer: s, key: key, keyID: id, bits: bits, expiry: expiry}, nil
+}
+
+// Bits is the number of hash bits that pick a bin.
+func (s *Signer) Bits() int { return s.bits }
+
+// Expiry is the signer's validity periods.
+func (s *Signer) Expiry() Expiry { return s.expiry }
+
+func expires(now time.Time, d time.Duration) time.Time {
+	return now.Add(d).UTC().Truncate(time.Second)
+}
+
+func sign[T metadata.Roles](s *Signer, m *metadata.Metadata[T]) ([]byte, error) {
+	if _, err := m.Sign(s.signer); err != nil {
+		return nil, fmt.Errorf("sign metadata: %w", err)
+	}
+	data, err := m.ToBytes(false)
+	if err != nil {
+		return nil, fmt.Errorf("metadata.ToBytes: %w", err)
+	}
+	return data, nil
+}
+
+// Targets signs the top-level targets role, which holds no targets itself and
+// delegates every path to the hashed bins.
+func (s *Signer) Targets(version int64, now time.Time) ([]byte, error) {
+	t := metadata.Targets(expires(now, s.expiry.Targets))
+	t.Signed.Version = version
+	bins := Bins(s.bits)
+	bins.KeyIDs = []string{s.keyID}
+	t.Signed.Delegations = &metadata.Delegations{
+		Keys:          map[string]*metadata.Key{s.keyID: s.key},
+		SuccinctRoles: bins,
+	}
+	return sign(s, t)
+}
+
+// Bin signs one hashed bin holding targets.
+func (s *Signer) Bin(version int64, targets []Target, now time.Time) ([]byte, error) {
+	t := metadata.Targets(expires(now, s.expiry.Targets))
+	t.Signed.Version = version
+	for _, tg := range targets {
+		sum, err := hex.DecodeString(tg.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: bad sha256: %w", tg.Path, err)
+		}
+		tf := metadata.TargetFile()
+		tf.Length = tg.Length
+		tf.Hashes = metadata.Hashes{"sha256": sum}
+		tf.Path = tg.Path
+		t.Signed.Targets[tg.Path] = tf
+	}
+	return sign(s, t)
+}
+
+// Snapshot signs the snapshot: the version of targets.json and of every bin.
+func (s *Signer) Snapshot(version int64, roles map[string]int64, now time.Time) ([]byte, error) {
+	m := metadata.Snapshot(expires(now, s.expiry.Snapshot))
+	m.Signed.Version = version
+	m.Signed.Meta = make(map[string]*metadata.MetaFiles, len(roles))
+	for name, v := range roles {
+		m.Signed.Meta[name+".json"] = metadata.MetaFile(v)
+	}
+	return sign(s, m)
+}
+
+// Timestamp signs the timestamp, pinning the snapshot by version, length and hash.
+func (s *Signer) Timestamp(version, snapshotVersion int64, snapshot []byte, now time.Time) ([]byte, error) {
+	m := metadata.Timestamp(expires(now, s.expiry.Timestamp))
+	m.Signed.Version = version
+	sf := metadata.MetaFile(snapshotVersion)
+	t := TargetOf("", snapshot)
+	sum, _ := hex.DecodeString(t.SHA256)
+	sf.Length = t.Length
+	sf.Hashes = metadata.Hashes{"sha256": sum}
+	m.Signed.Meta = map[string]*metadata.MetaFiles{SnapshotFile: sf}
+	return sign(s, m)
+}

@@ -1,0 +1,221 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/upkeep-erp/upkeep/catalog"
+)
+
+// Published reports where a new version went.
+type Published struct {
+	Module       string   `json:"module"`
+	Version      string   `json:"version"`
+	SHA256       string   `json:"sha256"`
+	Repositories []string `json:"repositories"`
+	// Widened lists other versions that the new one let into more repositories.
+	Widened []string `json:"widened,omitempty"`
+}
+
+// Publish validates a module archive and publishes its version into every
+// repository whose core series its dependencies reach, then re-signs what
+// changed. On any error the store and the published metadata stay as they were.
+func (s *Store) Publish(ctx context.Context, data []byte, actor Actor) (*Published, error) {
+	m, err := s.readManifest(data)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.CanPublish(m.Name) {
+		return nil, errorf(KindForbidden, "%s may not publish module %s; ask an admin for a token that covers it", actor.Name, m.Name)
+	}
+	var out *Published
+	err = s.locked(ctx, func() error {
+		out, err = s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "publish"})
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) readManifest(data []byte) (*catalog.Manifest, error) {
+	if int64(len(data)) > s.limits.MaxArchiveSize {
+		return nil, errorf(KindInvalid, "archive is %d bytes, over the %d-byte limit", len(data), s.limits.MaxArchiveSize)
+	}
+	arc, err := catalog.ReadArchive(bytes.NewReader(data), int64(len(data)), s.limits)
+	if err != nil {
+		return nil, wrapKind(KindInvalid, err, "archive rejected")
+	}
+	return arc.Manifest, nil
+}
+
+// op is one version to publish.
+type op struct {
+	data         []byte
+	m            *catalog.Manifest
+	actor        Actor
+	action       string // publish or extend
+	extendedFrom *catalog.Version
+	detail       string
+}
+
+func (s *Store) publishLocked(ctx context.Context, o op) (*Published, error) {
+	var out *Published
+	err := s.write(ctx, func(c *change) error {
+		var err error
+		out, err = s.insertRelease(c, o)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) insertRelease(c *change, o op) (*Published, error) {
+	m := o.m
+	if err := s.checkNew(c.tx, m); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(o.data)
+	ref := catalog.ArchiveRef{Path: archivesDir + "/" + hex.EncodeToString(sum[:]) + ".zip", Length: int64(len(o.data)), SHA256: hex.EncodeToString(sum[:])}
+	if err := c.writeFile(filepath.Join(s.dir, publicDir, filepath.FromSlash(ref.Path)), o.data); err != nil {
+		return nil, err
+	}
+	rel := m.Release(ref, s.now().UTC())
+	rel.ExtendedFrom = o.extendedFrom
+	id, err := s.insertVersion(c, m, rel, o)
+	if err != nil {
+		return nil, err
+	}
+	pl := s.newPlacer(c)
+	repos, err := pl.placeNew(id, m)
+	if err != nil {
+		return nil, err
+	}
+	widened, err := pl.propagate(m.Name)
+	if err != nil {
+		return nil, err
+	}
+	out := &Published{Module: m.Name, Version: m.Version.String(), SHA256: ref.SHA256, Repositories: repos, Widened: widened}
+	detail := o.detail
+	if detail == "" {
+		detail = fmt.Sprintf("sha256 %s; repositories %v", ref.SHA256, repos)
+	}
+	return out, s.audit(c, o.actor, o.action, m.Name, m.Version.String(), detail)
+}
+
+// checkNew refuses duplicates, core-flag flips, unknown dependencies and cycles.
+func (s *Store) checkNew(tx *sqlx.Tx, m *catalog.Manifest) error {
+	var existing string
+	err := tx.Get(&existing, "SELECT archive_sha256 FROM versions WHERE module = ? AND sort_key = ?", m.Name, m.Version.SortKey())
+	if err == nil {
+		return errorf(KindConflict, "%s %s is already published (archive sha256 %s); published versions never change: publish a new version", m.Name, m.Version, existing)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("look up %s %s: %w", m.Name, m.Version, err)
+	}
+	var isCore bool
+	err = tx.Get(&isCore, "SELECT is_core FROM modules WHERE name = ?", m.Name)
+	if err == nil && isCore != m.Core {
+		return errorf(KindInvalid, "%s %s: core = %v, but earlier versions of %s say core = %v; a module cannot change whether it is the core", m.Name, m.Version, m.Core, m.Name, isCore)
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("look up module %s: %w", m.Name, err)
+	}
+	for _, d := range m.Depends {
+		var n int
+		if err := tx.Get(&n, "SELECT COUNT(*) FROM modules WHERE name = ?", d.Module); err != nil {
+			return fmt.Errorf("look up dependency %s: %w", d.Module, err)
+		}
+		if n == 0 {
+			return errorf(KindInvalid, "%s %s depends on %s, which is not published here: publish %s first, or fix depends in upkeep.toml", m.Name, m.Version, d.Module, d.Module)
+		}
+	}
+	return s.checkCycle(tx, m)
+}
+
+// checkCycle refuses a dependency that leads back to the module itself.
+func (s *Store) checkCycle(tx *sqlx.Tx, m *catalog.Manifest) error {
+	from := map[string]string{}
+	queue := []string{}
+	for _, d := range m.Depends {
+		from[d.Module] = m.Name
+		queue = append(queue, d.Module)
+	}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur == m.Name {
+			return errorf(KindInvalid, "%s %s would create a dependency cycle: %s; remove one of these dependencies", m.Name, m.Version, cyclePath(from, m.Name))
+		}
+		var next []string
+		if err := tx.Select(&next, "SELECT DISTINCT d.module FROM dependencies d JOIN versions v ON v.id = d.version_id WHERE v.module = ?", cur); err != nil {
+			return fmt.Errorf("walk dependencies of %s: %w", cur, err)
+		}
+		for _, n := range next {
+			if _, seen := from[n]; !seen {
+				from[n] = cur
+				queue = append(queue, n)
+			}
+		}
+	}
+	return nil
+}
+
+func cyclePath(from map[string]string, name string) string {
+	path := name
+	for cur, n := from[name], 0; n < 64; cur, n = from[cur], n+1 {
+		path = cur + " -> " + path
+		if cur == name {
+			break
+		}
+	}
+	return path
+}
+
+func (s *Store) insertVersion(c *change, m *catalog.Manifest, rel catalog.Release, o op) (int64, error) {
+	err := c.exec("INSERT INTO modules (name, is_core, default_upgrade, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+		m.Name, m.Core, m.DefaultUpgrade, c.stamp)
+	if err != nil {
+		return 0, fmt.Errorf("insert module %s: %w", m.Name, err)
+	}
+	body, err := json.Marshal(rel)
+	if err != nil {
+		return 0, fmt.Errorf("encode release %s %s: %w", m.Name, m.Version, err)
+	}
+	ext := ""
+	if o.extendedFrom != nil {
+		ext = o.extendedFrom.String()
+	}
+	var id int64
+	err = c.get(&id, `INSERT INTO versions (module, version, sort_key, release_json, archive_sha256, archive_length, extended_from, published_at, published_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.Name, m.Version.String(), m.Version.SortKey(), string(body),
+		rel.Archive.SHA256, rel.Archive.Length, ext, c.stamp, o.actor.Name)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return 0, errorf(KindConflict, "%s %s is already published; published versions never change: publish a new version", m.Name, m.Version)
+		}
+		return 0, fmt.Errorf("insert version %s %s: %w", m.Name, m.Version, err)
+	}
+	for _, d := range m.Depends {
+		if err := c.exec("INSERT INTO dependencies (version_id, module) VALUES (?, ?)", id, d.Module); err != nil {
+			return 0, fmt.Errorf("insert dependency %s: %w", d.Module, err)
+		}
+	}
+	return id, nil
+}
+
+func (s *Store) audit(c *change, a Actor, action, module, version, detail string) error {
+	err := c.exec("INSERT INTO audit_log (at, actor, action, module, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
+		c.stamp, a.Name, action, module, version, detail)
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}

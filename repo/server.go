@@ -1,0 +1,254 @@
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/upkeep-erp/upkeep/catalog"
+)
+
+// Server is the repository's HTTP face: the signed read side as static
+// files, and the token-guarded write API.
+type Server struct {
+	store *Store
+	files *fileCache
+	blobs *blobCache
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewServer serves store's signed documents, archives and API.
+func NewServer(store *Store, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	blobs, err := newBlobCache(store.db)
+	if err != nil {
+		return nil, err
+	}
+	srv := &Server{store: store, files: newFileCache(store.PublicDir()), blobs: blobs, log: log, mux: http.NewServeMux()}
+	srv.routes()
+	return srv, nil
+}
+
+func (srv *Server) routes() {
+	m := srv.mux
+	m.HandleFunc("GET /healthz", srv.health)
+	m.HandleFunc("GET /api/v1/modules", srv.list)
+	m.HandleFunc("GET /api/v1/log", srv.auth(srv.auditLog))
+	m.HandleFunc("POST /api/v1/publish", srv.auth(srv.publish))
+	m.HandleFunc("POST /api/v1/modules/{module}/versions/{version}/extend", srv.auth(srv.extend))
+	m.HandleFunc("PUT /api/v1/modules/{module}/versions/{version}/maturity", srv.auth(srv.maturity))
+	m.HandleFunc("PUT /api/v1/modules/{module}/default-upgrade", srv.auth(srv.defaultUpgrade))
+	m.HandleFunc("GET /", srv.static)
+}
+
+// ServeHTTP implements http.Handler.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { srv.mux.ServeHTTP(w, r) }
+
+func (srv *Server) static(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/")
+	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(name, ".") || strings.Contains(name, "/.") {
+		writeError(w, http.StatusNotFound, "not found: /"+name, "")
+		return
+	}
+	if strings.HasPrefix(name, archivesDir+"/") {
+		srv.files.serve(w, r, name)
+		return
+	}
+	srv.serveBlob(w, r, name)
+}
+
+func (srv *Server) health(w http.ResponseWriter, r *http.Request) {
+	repos, err := srv.store.Repositories(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "store unavailable", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "repositories": repos})
+}
+
+func (srv *Server) list(w http.ResponseWriter, r *http.Request) {
+	mods, err := srv.store.List(r.Context(), r.URL.Query().Get("repository"))
+	srv.reply(w, r, mods, err)
+}
+
+type actorKey struct{}
+
+// auth resolves the bearer token to an actor, or answers 401.
+func (srv *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		a, err := srv.store.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			srv.reply(w, r, nil, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))
+	}
+}
+
+func actorOf(r *http.Request) Actor { return r.Context().Value(actorKey{}).(Actor) }
+
+func (srv *Server) auditLog(w http.ResponseWriter, r *http.Request) {
+	if err := actorOf(r).requireAdmin("reading the log"); err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	entries, err := srv.store.Log(r.Context(), r.URL.Query().Get("module"))
+	srv.reply(w, r, entries, err)
+}
+
+func (srv *Server) publish(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, srv.store.limits.MaxArchiveSize))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = errorf(KindInvalid, "archive is over the %d-byte limit", mbe.Limit)
+		}
+		srv.reply(w, r, nil, err)
+		return
+	}
+	pub, err := srv.store.Publish(r.Context(), body, actorOf(r))
+	srv.replyStatus(w, r, http.StatusCreated, pub, err)
+}
+
+type extendRequest struct {
+	Depends []string `json:"depends"`
+}
+
+func (srv *Server) extend(w http.ResponseWriter, r *http.Request) {
+	var req extendRequest
+	if err := decodeBody(r, &req); err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	deps, err := ParseDepends(req.Depends)
+	if err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	ext, err := srv.store.Extend(r.Context(), r.PathValue("module"), r.PathValue("version"), deps, actorOf(r))
+	srv.replyStatus(w, r, http.StatusCreated, ext, err)
+}
+
+func (srv *Server) maturity(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Maturity string `json:"maturity"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	level, err := catalog.ParseMaturity(req.Maturity)
+	if err != nil {
+		srv.reply(w, r, nil, wrapKind(KindInvalid, err, "maturity"))
+		return
+	}
+	err = srv.store.SetMaturity(r.Context(), r.PathValue("module"), r.PathValue("version"), level, actorOf(r))
+	srv.reply(w, r, map[string]string{"maturity": level.String()}, err)
+}
+
+func (srv *Server) defaultUpgrade(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		DefaultUpgrade *bool `json:"default_upgrade"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	if req.DefaultUpgrade == nil {
+		srv.reply(w, r, nil, errorf(KindInvalid, `body needs {"default_upgrade": true|false}`))
+		return
+	}
+	err := srv.store.SetDefaultUpgrade(r.Context(), r.PathValue("module"), *req.DefaultUpgrade, actorOf(r))
+	srv.reply(w, r, map[string]bool{"default_upgrade": *req.DefaultUpgrade}, err)
+}
+
+// ParseDepends parses compact dependency strings such as "core>=2.50.21,<3.1".
+func ParseDepends(in []string) ([]catalog.Dependency, error) {
+	if len(in) == 0 {
+		return nil, errorf(KindInvalid, "no dependencies given: pass --depends 'module>=version' once per dependency")
+	}
+	out := make([]catalog.Dependency, 0, len(in))
+	for _, s := range in {
+		d, err := catalog.ParseDependency(s)
+		if err != nil {
+			return nil, wrapKind(KindInvalid, err, "dependency %q", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return wrapKind(KindInvalid, err, "request body is not the expected JSON")
+	}
+	return nil
+}
+
+func (srv *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	srv.replyStatus(w, r, http.StatusOK, v, err)
+}
+
+func (srv *Server) replyStatus(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err == nil {
+		writeJSON(w, status, v)
+		return
+	}
+	code := statusOf(KindOf(err))
+	msg := err.Error()
+	if code == http.StatusInternalServerError {
+		srv.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "internal error; see the repository server's log"
+	}
+	writeError(w, code, msg, "")
+}
+
+func statusOf(k Kind) int {
+	switch k {
+	case KindInvalid:
+		return http.StatusBadRequest
+	case KindConflict:
+		return http.StatusConflict
+	case KindNotFound:
+		return http.StatusNotFound
+	case KindUnauthorized:
+		return http.StatusUnauthorized
+	case KindForbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+// APIError is the JSON body of every error answer.
+type APIError struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg, detail string) {
+	if code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="upkeep-repo"`)
+	}
+	writeJSON(w, code, APIError{Error: msg, Detail: detail})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(w)
+	}
+}
