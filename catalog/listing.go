@@ -159,3 +159,9 @@ func (l *Listing) Latest() *Release {
 	}
 	return best
 }
+
+// RepositoryField is the field of every signed TUF role that names the
+// repository it belongs to. The repositories of one central repository share
+// their keys, so only this signed field tells their metadata apart; agents
+// refuse metadata that names another repository.
+const RepositoryField = "x-upkeep-repository"

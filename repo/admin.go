@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/upkeep-erp/upkeep/catalog"
 )
@@ -103,7 +105,19 @@ func (s *Store) write(ctx context.Context, fn func(*change) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	done = true
+	s.bumpGeneration()
 	return nil
+}
+
+// bumpGeneration replaces the generation file after a commit: servers stat
+// it to know, without a query, that mutable documents may have changed. It
+// is only a hint (servers also revalidate every second), so errors are ignored.
+func (s *Store) bumpGeneration() {
+	path := filepath.Join(s.dir, generationFile)
+	tmp := path + ".new"
+	if os.WriteFile(tmp, []byte(s.stamp()+"\n"), 0o644) == nil {
+		os.Rename(tmp, path)
+	}
 }
 
 // VersionInfo summarises one published version.

@@ -24,6 +24,16 @@ type ExportResult struct {
 // none are named) into dir as static files: the same tree `serve` answers
 // from, with only the current metadata versions and the archives they list.
 func (s *Store) Export(ctx context.Context, dir string, repositories []string) (*ExportResult, error) {
+	return s.export(ctx, dir, repositories, true)
+}
+
+// ExportMetadata is Export without the archives, for a mirror that carries
+// archives separately.
+func (s *Store) ExportMetadata(ctx context.Context, dir string, repositories []string) (*ExportResult, error) {
+	return s.export(ctx, dir, repositories, false)
+}
+
+func (s *Store) export(ctx context.Context, dir string, repositories []string, archives bool) (*ExportResult, error) {
 	tx, err := s.db.BeginTxx(ctx, &sqlTxReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("begin export: %w", err)
@@ -56,6 +66,9 @@ func (s *Store) Export(ctx context.Context, dir string, repositories []string) (
 		}
 		res.Files++
 		res.Bytes += int64(len(body))
+	}
+	if !archives {
+		return res, nil
 	}
 	n, size, err := s.exportArchives(tx, dir, repositories)
 	res.Files += n

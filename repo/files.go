@@ -34,6 +34,9 @@ type cachedFile struct {
 	etag  string
 	body  []byte // nil for large files
 	gz    []byte // nil when gzip does not help
+
+	gen    os.FileInfo // mutable documents: the generation file when loaded
+	loaded time.Time
 }
 
 func newFileCache(root string) *fileCache {

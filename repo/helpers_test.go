@@ -23,7 +23,9 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func newTestStore(t *testing.T) (*Store, *clock) {
+func newTestStore(t *testing.T) (*Store, *clock) { return newTestStoreB(t) }
+
+func newTestStoreB(t testing.TB) (*Store, *clock) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo")
 	if _, err := Init(dir, InitOptions{BinBits: 4}); err != nil {
@@ -40,14 +42,14 @@ func newTestStore(t *testing.T) (*Store, *clock) {
 
 var admin = LocalActor("test")
 
-func publishSample(t *testing.T, s *Store) {
+func publishSample(t testing.TB, s *Store) {
 	t.Helper()
 	for _, m := range sample.Catalog() {
 		mustPublish(t, s, m)
 	}
 }
 
-func mustPublish(t *testing.T, s *Store, m sample.Module) *Published {
+func mustPublish(t testing.TB, s *Store, m sample.Module) *Published {
 	t.Helper()
 	data, err := m.Archive()
 	if err != nil {

@@ -180,10 +180,13 @@ func cyclePath(from map[string]string, name string) string {
 }
 
 func (s *Store) insertVersion(c *change, m *catalog.Manifest, rel catalog.Release, o op) (int64, error) {
-	err := c.exec("INSERT INTO modules (name, is_core, default_upgrade, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-		m.Name, m.Core, m.DefaultUpgrade, c.stamp)
-	if err != nil {
-		return 0, fmt.Errorf("insert module %s: %w", m.Name, err)
+	if !c.modules[m.Name] {
+		err := c.exec("INSERT INTO modules (name, is_core, default_upgrade, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+			m.Name, m.Core, m.DefaultUpgrade, c.stamp)
+		if err != nil {
+			return 0, fmt.Errorf("insert module %s: %w", m.Name, err)
+		}
+		c.modules[m.Name] = true
 	}
 	body, err := json.Marshal(rel)
 	if err != nil {
@@ -193,9 +196,8 @@ func (s *Store) insertVersion(c *change, m *catalog.Manifest, rel catalog.Releas
 	if o.extendedFrom != nil {
 		ext = o.extendedFrom.String()
 	}
-	var id int64
-	err = c.get(&id, `INSERT INTO versions (module, version, sort_key, release_json, archive_sha256, archive_length, extended_from, published_at, published_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.Name, m.Version.String(), m.Version.SortKey(), string(body),
+	id, err := c.insert(`INSERT INTO versions (module, version, sort_key, release_json, archive_sha256, archive_length, extended_from, published_at, published_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.Name, m.Version.String(), m.Version.SortKey(), string(body),
 		rel.Archive.SHA256, rel.Archive.Length, ext, c.stamp, o.actor.Name)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	"github.com/upkeep-erp/upkeep/catalog"
@@ -28,7 +29,7 @@ func NewServer(store *Store, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	blobs, err := newBlobCache(store.db)
+	blobs, err := newBlobCache(store.db, filepath.Join(store.dir, generationFile))
 	if err != nil {
 		return nil, err
 	}

@@ -26,10 +26,11 @@ type change struct {
 	newRepos []string                   // repositories created by this change
 	stmts    map[string]*sqlx.Stmt
 	stamp    string
+	modules  map[string]bool // module rows this change has ensured
 }
 
 func newChange(tx *sqlx.Tx, stamp string) *change {
-	return &change{tx: tx, dirty: map[string]map[string]bool{}, stmts: map[string]*sqlx.Stmt{}, stamp: stamp}
+	return &change{tx: tx, dirty: map[string]map[string]bool{}, stmts: map[string]*sqlx.Stmt{}, stamp: stamp, modules: map[string]bool{}}
 }
 
 func (c *change) markDirty(repository, module string) {
@@ -60,6 +61,19 @@ func (c *change) exec(query string, args ...any) error {
 	}
 	_, err = st.Exec(args...)
 	return err
+}
+
+// insert runs a prepared INSERT and returns the new row's id.
+func (c *change) insert(query string, args ...any) (int64, error) {
+	st, err := c.stmt(query)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.Exec(args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // get runs a one-row query prepared once per operation.
@@ -174,24 +188,30 @@ type roleRow struct {
 	Expires string `db:"expires"`
 }
 
-func (s *Store) roleVersions(tx *sqlx.Tx, repository string) (map[string]int64, error) {
-	var rows []roleRow
-	err := tx.Select(&rows, "SELECT role, version, expires FROM tuf_roles WHERE repository = ? AND role NOT IN ('timestamp', 'snapshot')", repository)
+func (s *Store) roleVersions(tx *sqlx.Tx, repository string) (map[string]meta.Role, error) {
+	var rows []struct {
+		Name string `db:"role"`
+		meta.Role
+	}
+	err := tx.Select(&rows, "SELECT role, version, length, sha256 FROM tuf_roles WHERE repository = ? AND role NOT IN ('timestamp', 'snapshot')", repository)
 	if err != nil {
 		return nil, fmt.Errorf("read role versions of %s: %w", repository, err)
 	}
-	m := make(map[string]int64, len(rows))
+	m := make(map[string]meta.Role, len(rows))
 	for _, r := range rows {
-		m[r.Role] = r.Version
+		m[r.Name] = r.Role
 	}
 	return m, nil
 }
 
-// setRole records a role's new version and marks the previous one superseded.
-func (c *change) setRole(repository, role string, version int64, expires time.Time) error {
-	err := c.exec(`INSERT INTO tuf_roles (repository, role, version, expires) VALUES (?, ?, ?, ?)
-		ON CONFLICT (repository, role) DO UPDATE SET version = excluded.version, expires = excluded.expires`,
-		repository, role, version, expires.UTC().Format(time.RFC3339))
+// setRole records a role's new version, length and hash, and marks the
+// previous version superseded.
+func (c *change) setRole(repository, role string, version int64, expires time.Time, data []byte) error {
+	t := meta.TargetOf("", data)
+	err := c.exec(`INSERT INTO tuf_roles (repository, role, version, expires, length, sha256) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (repository, role) DO UPDATE SET version = excluded.version, expires = excluded.expires,
+		length = excluded.length, sha256 = excluded.sha256`,
+		repository, role, version, expires.UTC().Format(time.RFC3339), t.Length, t.SHA256)
 	if err != nil {
 		return fmt.Errorf("record %s/%s v%d: %w", repository, role, version, err)
 	}
@@ -211,7 +231,7 @@ func (s *Store) resign(c *change, repository string, bins []string, withTargets 
 	now := s.now()
 	if withTargets {
 		if err := s.signRole(c, repository, meta.TargetsRole, versions, now, func(v int64) ([]byte, error) {
-			return s.signer.Targets(v, now)
+			return s.signer.Targets(repository, v, now)
 		}); err != nil {
 			return err
 		}
@@ -223,7 +243,7 @@ func (s *Store) resign(c *change, repository string, bins []string, withTargets 
 	for _, bin := range bins {
 		targets := byBin[bin]
 		if err := s.signRole(c, repository, bin, versions, now, func(v int64) ([]byte, error) {
-			return s.signer.Bin(v, targets, now)
+			return s.signer.Bin(repository, v, targets, now)
 		}); err != nil {
 			return err
 		}
@@ -267,8 +287,8 @@ func wrapErr(err error, what string) error {
 	return nil
 }
 
-func (s *Store) signRole(c *change, repository, role string, versions map[string]int64, now time.Time, sign func(int64) ([]byte, error)) error {
-	v := versions[role] + 1
+func (s *Store) signRole(c *change, repository, role string, versions map[string]meta.Role, now time.Time, sign func(int64) ([]byte, error)) error {
+	v := versions[role].Version + 1
 	data, err := sign(v)
 	if err != nil {
 		return err
@@ -276,23 +296,24 @@ func (s *Store) signRole(c *change, repository, role string, versions map[string
 	if err := c.putBlob(versioned(repository, v, role), data); err != nil {
 		return err
 	}
-	versions[role] = v
-	return c.setRole(repository, role, v, now.Add(s.signer.Expiry().Targets))
+	t := meta.TargetOf("", data)
+	versions[role] = meta.Role{Version: v, Length: t.Length, SHA256: t.SHA256}
+	return c.setRole(repository, role, v, now.Add(s.signer.Expiry().Targets), data)
 }
 
-func (s *Store) signSnapshot(c *change, repository string, versions map[string]int64, now time.Time) error {
+func (s *Store) signSnapshot(c *change, repository string, versions map[string]meta.Role, now time.Time) error {
 	v, err := s.nextVersion(c.tx, repository, "snapshot")
 	if err != nil {
 		return err
 	}
-	snap, err := s.signer.Snapshot(v, versions, now)
+	snap, err := s.signer.Snapshot(repository, v, versions, now)
 	if err != nil {
 		return err
 	}
 	if err := c.putBlob(versioned(repository, v, "snapshot"), snap); err != nil {
 		return err
 	}
-	if err := c.setRole(repository, "snapshot", v, now.Add(s.signer.Expiry().Snapshot)); err != nil {
+	if err := c.setRole(repository, "snapshot", v, now.Add(s.signer.Expiry().Snapshot), snap); err != nil {
 		return err
 	}
 	return s.signTimestamp(c, repository, v, snap, now)
@@ -303,14 +324,14 @@ func (s *Store) signTimestamp(c *change, repository string, snapVersion int64, s
 	if err != nil {
 		return err
 	}
-	ts, err := s.signer.Timestamp(v, snapVersion, snap, now)
+	ts, err := s.signer.Timestamp(repository, v, snapVersion, snap, now)
 	if err != nil {
 		return err
 	}
 	if err := c.replaceBlob(metaPath(repository, meta.TimestampFile), ts); err != nil {
 		return err
 	}
-	return c.setRole(repository, "timestamp", v, now.Add(s.signer.Expiry().Timestamp))
+	return c.setRole(repository, "timestamp", v, now.Add(s.signer.Expiry().Timestamp), ts)
 }
 
 func (s *Store) nextVersion(tx *sqlx.Tx, repository, role string) (int64, error) {

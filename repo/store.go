@@ -21,13 +21,14 @@ import (
 
 // Layout of a repository directory.
 const (
-	dbFile      = "repo.db"
-	lockFile    = "lock"
-	keysDir     = "keys"
-	rootKeyFile = "root.key"
-	onlineKey   = "online.key"
-	publicDir   = "public"
-	archivesDir = "archives"
+	dbFile         = "repo.db"
+	lockFile       = "lock"
+	generationFile = "generation"
+	keysDir        = "keys"
+	rootKeyFile    = "root.key"
+	onlineKey      = "online.key"
+	publicDir      = "public"
+	archivesDir    = "archives"
 )
 
 // Store is an open central repository directory.

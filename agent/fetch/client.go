@@ -228,6 +228,9 @@ func (c *Client) reuse(ctx context.Context) (Status, error) {
 
 // refresh runs the TUF refresh, handing it the timestamp already downloaded.
 func (c *Client) refresh(ctx context.Context, ts []byte, etag string) (Status, error) {
+	if err := checkBoundRepository(ts, c.cfg.Repository); err != nil {
+		return Status{}, err
+	}
 	f := c.fetch.WithContext(ctx).withPreload(c.tsURL(), ts)
 	up, ucfg, err := c.newUpdater(f, false)
 	if err != nil {

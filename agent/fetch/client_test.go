@@ -232,9 +232,14 @@ func TestMixAndMatchRejected(t *testing.T) {
 		}
 		return false
 	})
-	_, err := e.client("2.50", "").Listing(ctxT(t), "arp")
+	c := e.client("2.50", "")
+	_, err := c.Listing(ctxT(t), "arp")
 	if err == nil || !containsAll(err.Error(), `"3.0"`, "mixes repositories") {
 		t.Fatalf("Listing with 3.0's metadata served as 2.50: %v, want a repository mismatch", err)
+	}
+	e.setIntercept(nil) // the honest server again: the swap must not have poisoned the cache
+	if _, err := c.Listing(ctxT(t), "arp"); err != nil {
+		t.Fatalf("Listing from the honest server after a swap: %v", err)
 	}
 }
 

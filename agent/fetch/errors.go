@@ -57,12 +57,12 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	size := "more than that"
+	size := fmt.Sprintf("sends more than the %d-byte limit", e.Limit)
 	if e.Size >= 0 {
-		size = fmt.Sprintf("%d bytes", e.Size)
+		size = fmt.Sprintf("is %d bytes, over the %d-byte limit", e.Size, e.Limit)
 	}
-	return fmt.Sprintf("%s too large: %s sends %s, over the %d-byte limit; the server or a proxy in between is "+
-		"misbehaving (or fetch.Limits is too low for this repository)", kindOf(e.URL), e.URL, size, e.Limit)
+	return fmt.Sprintf("%s too large: %s %s; the server or a proxy in between is misbehaving "+
+		"(or fetch.Limits is too low for this repository)", kindOf(e.URL), e.URL, size)
 }
 
 // Is lets TUF-aware callers treat the error as a download error.

@@ -78,7 +78,11 @@ func run(dir string, cfg synth.Config, publishes int) error {
 	}
 	fmt.Printf("regenerate and sign all metadata (%d listings, every bin, snapshot, timestamp): %v; peak RSS %.0f MiB\n",
 		res.Listings, time.Since(start).Round(time.Millisecond), float64(platform.PeakRSS())/(1<<20))
-	return timePublishes(ctx, s, cfg, publishes)
+	if err := timePublishes(ctx, s, cfg, publishes); err != nil {
+		return err
+	}
+	fmt.Println("bytes on the wire for an agent of repository 2.50:")
+	return measureWire(ctx, s, min(400, cfg.Modules), cfg.Modules)
 }
 
 func timePublishes(ctx context.Context, s *repo.Store, cfg synth.Config, n int) error {

@@ -55,25 +55,35 @@ func (a *app) publishCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			var all []*repo.Published
-			for _, path := range args {
-				data, err := os.ReadFile(path)
-				if err != nil {
-					return fmt.Errorf("read archive: %w", err)
-				}
-				pub, err := b.Publish(cmd.Context(), data)
-				if err != nil {
-					return fmt.Errorf("%s: %w", path, err)
-				}
-				all = append(all, pub)
-			}
-			return a.print(all, func(w io.Writer) {
-				for _, p := range all {
-					printPublished(w, p)
+			all := []*repo.Published{}
+			err = publishAll(cmd, b, args, func(p *repo.Published) {
+				all = append(all, p)
+				if !a.json {
+					printPublished(a.out, p) // at once: a later failure must not hide it
 				}
 			})
+			if a.json {
+				a.print(all, nil)
+			}
+			return err
 		},
 	}
+}
+
+// publishAll publishes archives in order, stopping at the first failure.
+func publishAll(cmd *cobra.Command, b backend, paths []string, done func(*repo.Published)) error {
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read archive: %w", err)
+		}
+		pub, err := b.Publish(cmd.Context(), data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		done(pub)
+	}
+	return nil
 }
 
 func printPublished(w io.Writer, p *repo.Published) {
@@ -143,8 +153,8 @@ func (a *app) maturityCmd() *cobra.Command {
 			if err := b.SetMaturity(cmd.Context(), args[0], args[1], level); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%s %s is now %s\n", args[0], args[1], level)
-			return nil
+			res := map[string]string{"module": args[0], "version": args[1], "maturity": level.String()}
+			return a.print(res, func(w io.Writer) { fmt.Fprintf(w, "%s %s is now %s\n", args[0], args[1], level) })
 		},
 	}
 }
@@ -167,8 +177,8 @@ func (a *app) defaultUpgradeCmd() *cobra.Command {
 			if err := b.SetDefaultUpgrade(cmd.Context(), args[0], on); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%s: default_upgrade = %v\n", args[0], on)
-			return nil
+			res := map[string]any{"module": args[0], "default_upgrade": on}
+			return a.print(res, func(w io.Writer) { fmt.Fprintf(w, "%s: default_upgrade = %v\n", args[0], on) })
 		},
 	}
 }

@@ -92,7 +92,10 @@ func (a *app) logCmd() *cobra.Command {
 }
 
 func (a *app) tokenCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens (local admin)"}
+	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens (local admin)", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return usageError{fmt.Errorf("token needs a subcommand: add, list or revoke")}
+		}}
 	var role, modules string
 	add := &cobra.Command{
 		Use:   "add NAME",
@@ -112,8 +115,8 @@ func (a *app) tokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(a.out, tok)
-			return nil
+			res := map[string]any{"name": args[0], "role": role, "modules": mods, "token": tok}
+			return a.print(res, func(w io.Writer) { fmt.Fprintln(w, tok) })
 		},
 	}
 	add.Flags().StringVar(&role, "role", "publisher", "admin or publisher")
@@ -149,7 +152,10 @@ func (a *app) tokenCmd() *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			return s.RevokeToken(cmd.Context(), args[0])
+			if err := s.RevokeToken(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			return a.print(map[string]string{"revoked": args[0]}, func(w io.Writer) { fmt.Fprintf(w, "revoked %s\n", args[0]) })
 		},
 	}
 	cmd.AddCommand(add, list, revoke)
@@ -158,6 +164,7 @@ func (a *app) tokenCmd() *cobra.Command {
 
 func (a *app) exportCmd() *cobra.Command {
 	var repos []string
+	var metadataOnly bool
 	cmd := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Write the signed read side as static files for any web server, object store or USB stick",
@@ -168,7 +175,11 @@ func (a *app) exportCmd() *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			res, err := s.Export(cmd.Context(), args[0], repos)
+			export := s.Export
+			if metadataOnly {
+				export = s.ExportMetadata
+			}
+			res, err := export(cmd.Context(), args[0], repos)
 			if err != nil {
 				return err
 			}
@@ -178,6 +189,7 @@ func (a *app) exportCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&repos, "repository", nil, "only this repository (repeat); default all")
+	cmd.Flags().BoolVar(&metadataOnly, "metadata-only", false, "leave out the archives (a mirror that carries them separately)")
 	return cmd
 }
 
@@ -196,13 +208,14 @@ func (a *app) renewCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(done) == 0 {
-				fmt.Fprintln(a.out, "nothing to renew")
-			}
-			for _, d := range done {
-				fmt.Fprintln(a.out, "renewed", d)
-			}
-			return nil
+			return a.print(map[string][]string{"renewed": done}, func(w io.Writer) {
+				if len(done) == 0 {
+					fmt.Fprintln(w, "nothing to renew")
+				}
+				for _, d := range done {
+					fmt.Fprintln(w, "renewed", d)
+				}
+			})
 		},
 	}
 }
@@ -223,8 +236,9 @@ func (a *app) resignCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "re-signed %s in %v\n", strings.Join(repos, ", "), time.Since(start).Round(time.Millisecond))
-			return nil
+			took := time.Since(start).Round(time.Millisecond)
+			res := map[string]any{"repositories": repos, "seconds": took.Seconds()}
+			return a.print(res, func(w io.Writer) { fmt.Fprintf(w, "re-signed %s in %v\n", strings.Join(repos, ", "), took) })
 		},
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/sigstore/sigstore/pkg/signature"
+
 	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/upkeep-erp/upkeep/catalog"
 )
 
 // Signer signs the frequently re-signed roles with the online key.
@@ -49,6 +51,18 @@ func expires(now time.Time, d time.Duration) time.Time {
 	return now.Add(d).UTC().Truncate(time.Second)
 }
 
+// bind names the repository in a role's signed part (see catalog.RepositoryField).
+func bind(repository string) map[string]any {
+	return map[string]any{catalog.RepositoryField: repository}
+}
+
+// Role pins a signed role in the snapshot by version, length and hash.
+type Role struct {
+	Version int64  `db:"version"`
+	Length  int64  `db:"length"`
+	SHA256  string `db:"sha256"`
+}
+
 func sign[T metadata.Roles](s *Signer, m *metadata.Metadata[T]) ([]byte, error) {
 	if _, err := m.Sign(s.signer); err != nil {
 		return nil, fmt.Errorf("sign metadata: %w", err)
@@ -62,9 +76,10 @@ func sign[T metadata.Roles](s *Signer, m *metadata.Metadata[T]) ([]byte, error) 
 
 // Targets signs the top-level targets role, which holds no targets itself and
 // delegates every path to the hashed bins.
-func (s *Signer) Targets(version int64, now time.Time) ([]byte, error) {
+func (s *Signer) Targets(repository string, version int64, now time.Time) ([]byte, error) {
 	t := metadata.Targets(expires(now, s.expiry.Targets))
 	t.Signed.Version = version
+	t.Signed.UnrecognizedFields = bind(repository)
 	bins := Bins(s.bits)
 	bins.KeyIDs = []string{s.keyID}
 	t.Signed.Delegations = &metadata.Delegations{
@@ -75,9 +90,10 @@ func (s *Signer) Targets(version int64, now time.Time) ([]byte, error) {
 }
 
 // Bin signs one hashed bin holding targets.
-func (s *Signer) Bin(version int64, targets []Target, now time.Time) ([]byte, error) {
+func (s *Signer) Bin(repository string, version int64, targets []Target, now time.Time) ([]byte, error) {
 	t := metadata.Targets(expires(now, s.expiry.Targets))
 	t.Signed.Version = version
+	t.Signed.UnrecognizedFields = bind(repository)
 	for _, tg := range targets {
 		sum, err := hex.DecodeString(tg.SHA256)
 		if err != nil {
@@ -92,21 +108,31 @@ func (s *Signer) Bin(version int64, targets []Target, now time.Time) ([]byte, er
 	return sign(s, t)
 }
 
-// Snapshot signs the snapshot: the version of targets.json and of every bin.
-func (s *Signer) Snapshot(version int64, roles map[string]int64, now time.Time) ([]byte, error) {
+// Snapshot signs the snapshot: targets.json and every bin, each pinned by
+// version, length and hash, so a bin of another repository with the same
+// version number cannot be substituted.
+func (s *Signer) Snapshot(repository string, version int64, roles map[string]Role, now time.Time) ([]byte, error) {
 	m := metadata.Snapshot(expires(now, s.expiry.Snapshot))
 	m.Signed.Version = version
+	m.Signed.UnrecognizedFields = bind(repository)
 	m.Signed.Meta = make(map[string]*metadata.MetaFiles, len(roles))
-	for name, v := range roles {
-		m.Signed.Meta[name+".json"] = metadata.MetaFile(v)
+	for name, r := range roles {
+		mf := metadata.MetaFile(r.Version)
+		sum, err := hex.DecodeString(r.SHA256)
+		if err != nil || len(sum) != 32 {
+			return nil, fmt.Errorf("snapshot of %s: role %s has no valid sha256", repository, name)
+		}
+		mf.Length, mf.Hashes = r.Length, metadata.Hashes{"sha256": sum}
+		m.Signed.Meta[name+".json"] = mf
 	}
 	return sign(s, m)
 }
 
 // Timestamp signs the timestamp, pinning the snapshot by version, length and hash.
-func (s *Signer) Timestamp(version, snapshotVersion int64, snapshot []byte, now time.Time) ([]byte, error) {
+func (s *Signer) Timestamp(repository string, version, snapshotVersion int64, snapshot []byte, now time.Time) ([]byte, error) {
 	m := metadata.Timestamp(expires(now, s.expiry.Timestamp))
 	m.Signed.Version = version
+	m.Signed.UnrecognizedFields = bind(repository)
 	sf := metadata.MetaFile(snapshotVersion)
 	t := TargetOf("", snapshot)
 	sum, _ := hex.DecodeString(t.SHA256)

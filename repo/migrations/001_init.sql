@@ -57,6 +57,8 @@ CREATE TABLE tuf_roles (
     role       TEXT NOT NULL,
     version    INTEGER NOT NULL,
     expires    TEXT NOT NULL,
+    length     INTEGER NOT NULL DEFAULT 0,
+    sha256     TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (repository, role)
 );
 
