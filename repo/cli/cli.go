@@ -119,6 +119,32 @@ func envOr(key, def string) string {
 // open opens the local store.
 func (a *app) open() (*repo.Store, error) { return repo.Open(a.dir, repo.Options{}) }
 
+// withBackend adapts a command body that needs the local store or the
+// remote server (--server): it opens one, runs the body and closes it.
+func (a *app) withBackend(run func(*cobra.Command, []string, backend) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		b, done, err := a.backend()
+		if err != nil {
+			return err
+		}
+		defer done()
+		return run(cmd, args, b)
+	}
+}
+
+// withStore adapts a command body that needs the local store: it opens the
+// store, runs the body and closes the store.
+func (a *app) withStore(run func(*cobra.Command, []string, *repo.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, err := a.open()
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return run(cmd, args, s)
+	}
+}
+
 // backend returns the remote client when --server is set, else the local store.
 func (a *app) backend() (backend, func(), error) {
 	if a.server != "" {

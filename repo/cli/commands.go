@@ -49,14 +49,9 @@ func (a *app) publishCmd() *cobra.Command {
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, done, err := a.backend()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			all := []*repo.Published{}
-			err = publishAll(cmd, b, args, func(p *repo.Published) {
+			err := publishAll(cmd, b, args, func(p *repo.Published) {
 				all = append(all, p)
 				if !a.json {
 					printPublished(a.out, p) // at once: a later failure must not hide it
@@ -66,7 +61,7 @@ func (a *app) publishCmd() *cobra.Command {
 				a.print(all, nil)
 			}
 			return err
-		},
+		}),
 	}
 }
 
@@ -102,22 +97,17 @@ func (a *app) extendCmd() *cobra.Command {
 			"the result is published as VERSION plus one component (1.4.2 -> 1.4.2.1), and the change is logged.\n" +
 			"Give every dependency of the new version: a dependency left out is dropped.",
 		Args: exactArgs(2, "MODULE VERSION"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			parsed, err := repo.ParseDepends(deps)
 			if err != nil {
 				return usageError{err}
 			}
-			b, done, err := a.backend()
-			if err != nil {
-				return err
-			}
-			defer done()
 			ext, err := b.Extend(cmd.Context(), args[0], args[1], parsed)
 			if err != nil {
 				return err
 			}
 			return a.print(ext, func(w io.Writer) { printExtended(w, ext) })
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&deps, "depends", nil, "a dependency of the new version, e.g. 'core>=2.50.21,<3.1' (repeat)")
 	return cmd
@@ -140,22 +130,17 @@ func (a *app) maturityCmd() *cobra.Command {
 		Use:   "maturity MODULE VERSION LEVEL",
 		Short: "Set a version's maturity: test, alpha, beta, qa-approved or confirmed-stable",
 		Args:  exactArgs(3, "MODULE VERSION LEVEL"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			level, err := catalog.ParseMaturity(args[2])
 			if err != nil {
 				return usageError{err}
 			}
-			b, done, err := a.backend()
-			if err != nil {
-				return err
-			}
-			defer done()
 			if err := b.SetMaturity(cmd.Context(), args[0], args[1], level); err != nil {
 				return err
 			}
 			res := map[string]string{"module": args[0], "version": args[1], "maturity": level.String()}
 			return a.print(res, func(w io.Writer) { fmt.Fprintf(w, "%s %s is now %s\n", args[0], args[1], level) })
-		},
+		}),
 	}
 }
 
@@ -164,21 +149,16 @@ func (a *app) defaultUpgradeCmd() *cobra.Command {
 		Use:   "default-upgrade MODULE true|false",
 		Short: "Set whether scans propose a module's upgrades by default (admin)",
 		Args:  exactArgs(2, "MODULE true|false"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			on, err := strconv.ParseBool(args[1])
 			if err != nil {
 				return usageError{fmt.Errorf("%q: say true or false", args[1])}
 			}
-			b, done, err := a.backend()
-			if err != nil {
-				return err
-			}
-			defer done()
 			if err := b.SetDefaultUpgrade(cmd.Context(), args[0], on); err != nil {
 				return err
 			}
 			res := map[string]any{"module": args[0], "default_upgrade": on}
 			return a.print(res, func(w io.Writer) { fmt.Fprintf(w, "%s: default_upgrade = %v\n", args[0], on) })
-		},
+		}),
 	}
 }

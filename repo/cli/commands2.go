@@ -25,18 +25,13 @@ func (a *app) listCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List modules and versions with their maturity and repositories",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, done, err := a.backend()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withBackend(func(cmd *cobra.Command, _ []string, b backend) error {
 			mods, err := b.List(cmd.Context(), repository)
 			if err != nil {
 				return err
 			}
 			return a.print(mods, func(w io.Writer) { printList(w, mods) })
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&repository, "repository", "", "only versions in this repository (e.g. 2.50)")
 	return cmd
@@ -70,12 +65,7 @@ func (a *app) logCmd() *cobra.Command {
 		Use:   "log",
 		Short: "Show who published, extended or changed what, and when",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, done, err := a.backend()
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withBackend(func(cmd *cobra.Command, _ []string, b backend) error {
 			entries, err := b.Log(cmd.Context(), module)
 			if err != nil {
 				return err
@@ -85,7 +75,7 @@ func (a *app) logCmd() *cobra.Command {
 					fmt.Fprintf(w, "%s  %-16s %-15s %s %s  %s\n", e.At, e.Actor, e.Action, e.Module, e.Version, e.Detail)
 				}
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&module, "module", "", "only this module")
 	return cmd
@@ -101,12 +91,7 @@ func (a *app) tokenCmd() *cobra.Command {
 		Use:   "add NAME",
 		Short: "Create a token; it is printed once",
 		Args:  exactArgs(1, "NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, args []string, s *repo.Store) error {
 			var mods []string
 			if modules != "" {
 				mods = strings.Split(modules, ",")
@@ -117,18 +102,13 @@ func (a *app) tokenCmd() *cobra.Command {
 			}
 			res := map[string]any{"name": args[0], "role": role, "modules": mods, "token": tok}
 			return a.print(res, func(w io.Writer) { fmt.Fprintln(w, tok) })
-		},
+		}),
 	}
 	add.Flags().StringVar(&role, "role", "publisher", "admin or publisher")
 	add.Flags().StringVar(&modules, "modules", "", "publisher: comma-separated module names it may publish")
 	list := &cobra.Command{
 		Use: "list", Short: "List tokens (never their values)", Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, _ []string, s *repo.Store) error {
 			toks, err := s.Tokens(cmd.Context())
 			if err != nil {
 				return err
@@ -142,21 +122,16 @@ func (a *app) tokenCmd() *cobra.Command {
 					fmt.Fprintf(w, "%-20s %-10s %-30s %s\n", t.Name, t.Role, t.Modules, state)
 				}
 			})
-		},
+		}),
 	}
 	revoke := &cobra.Command{
 		Use: "revoke NAME", Short: "Revoke a token", Args: exactArgs(1, "NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, args []string, s *repo.Store) error {
 			if err := s.RevokeToken(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.print(map[string]string{"revoked": args[0]}, func(w io.Writer) { fmt.Fprintf(w, "revoked %s\n", args[0]) })
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, revoke)
 	return cmd
@@ -169,12 +144,7 @@ func (a *app) exportCmd() *cobra.Command {
 		Use:   "export DIR",
 		Short: "Write the signed read side as static files for any web server, object store or USB stick",
 		Args:  exactArgs(1, "DIR"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, args []string, s *repo.Store) error {
 			export := s.Export
 			if metadataOnly {
 				export = s.ExportMetadata
@@ -186,7 +156,7 @@ func (a *app) exportCmd() *cobra.Command {
 			return a.print(res, func(w io.Writer) {
 				fmt.Fprintf(w, "exported %s: %d files, %d bytes into %s\n", strings.Join(res.Repositories, ", "), res.Files, res.Bytes, args[0])
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&repos, "repository", nil, "only this repository (repeat); default all")
 	cmd.Flags().BoolVar(&metadataOnly, "metadata-only", false, "leave out the archives (a mirror that carries them separately)")
@@ -198,12 +168,7 @@ func (a *app) renewCmd() *cobra.Command {
 		Use:   "renew",
 		Short: "Re-sign metadata whose signatures expire soon (serve does this by itself)",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, _ []string, s *repo.Store) error {
 			done, err := s.Renew(cmd.Context())
 			if err != nil {
 				return err
@@ -216,7 +181,7 @@ func (a *app) renewCmd() *cobra.Command {
 					fmt.Fprintln(w, "renewed", d)
 				}
 			})
-		},
+		}),
 	}
 }
 
@@ -225,12 +190,7 @@ func (a *app) resignCmd() *cobra.Command {
 		Use:   "resign",
 		Short: "Regenerate every listing and re-sign all metadata (after a key or bin change)",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, _ []string, s *repo.Store) error {
 			start := time.Now()
 			repos, err := s.Resign(cmd.Context())
 			if err != nil {
@@ -239,7 +199,7 @@ func (a *app) resignCmd() *cobra.Command {
 			took := time.Since(start).Round(time.Millisecond)
 			res := map[string]any{"repositories": repos, "seconds": took.Seconds()}
 			return a.print(res, func(w io.Writer) { fmt.Fprintf(w, "re-signed %s in %v\n", strings.Join(repos, ", "), took) })
-		},
+		}),
 	}
 }
 
