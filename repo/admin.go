@@ -3,11 +3,15 @@ package repo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // SetMaturity changes a published version's maturity and re-signs its listings.
@@ -79,6 +83,20 @@ func (s *Store) markModule(c *change, module string) error {
 // marked, flushes the archive files it wrote and commits: readers see the
 // whole change or none of it, and on error nothing is left behind.
 func (s *Store) write(ctx context.Context, fn func(*change) error) error {
+	return s.diskFull(s.writeTx(ctx, fn))
+}
+
+// diskFull turns a full disk, seen by the filesystem or by SQLite, into an
+// error that says so and what to do; the operation has left nothing behind.
+func (s *Store) diskFull(err error) error {
+	var se sqlite3.Error
+	if err != nil && (platform.IsDiskFull(err) || errors.As(err, &se) && se.Code == sqlite3.ErrFull) {
+		return wrapKind(KindInternal, err, "the disk holding %s is full; nothing was changed: free some space and try again", s.dir)
+	}
+	return err
+}
+
+func (s *Store) writeTx(ctx context.Context, fn func(*change) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -67,6 +67,9 @@ func testFullDisk(t *testing.T, size int) {
 	if msg := strings.ToLower(err.Error()); !errors.Is(err, syscall.ENOSPC) && !strings.Contains(msg, "no space") && !strings.Contains(msg, "disk is full") {
 		t.Errorf("publish error does not say the disk is full: %v", err)
 	}
+	if !strings.Contains(err.Error(), "free some space and try again") {
+		t.Errorf("publish error does not say what to do: %v", err)
+	}
 	t.Logf("publish on a full disk: %v", err)
 	if after := diskFingerprint(t, s); after != before {
 		t.Errorf("published state changed by a failed publish:\nbefore:\n%s\nafter:\n%s", before, after)

@@ -85,14 +85,23 @@ type actorKey struct{}
 // auth resolves the bearer token to an actor, or answers 401.
 func (srv *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		a, err := srv.store.Authenticate(r.Context(), strings.TrimSpace(token))
+		a, err := srv.store.Authenticate(r.Context(), bearer(r.Header.Get("Authorization")))
 		if err != nil {
 			srv.reply(w, r, nil, err)
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))
 	}
+}
+
+// bearer extracts the token of an "Authorization: Bearer <token>" header;
+// the scheme is case-insensitive (RFC 9110).
+func bearer(h string) string {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
 }
 
 func actorOf(r *http.Request) Actor { return r.Context().Value(actorKey{}).(Actor) }
@@ -111,7 +120,8 @@ func (srv *Server) publish(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			err = errorf(KindInvalid, "archive is over the %d-byte limit", mbe.Limit)
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("archive is over the %d-byte limit; split the module or ask the repository admin to raise the limit", mbe.Limit), "")
+			return
 		}
 		srv.reply(w, r, nil, err)
 		return

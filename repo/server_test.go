@@ -81,3 +81,37 @@ func getCode(t *testing.T, url, inm string) (int, string) {
 	io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header.Get("ETag")
 }
+
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	for h, want := range map[string]string{
+		"Bearer upk_x": "upk_x", "bearer upk_x": "upk_x", "BEARER  upk_x ": "upk_x",
+		"Basic dXNlcg==": "", "upk_x": "", "": "",
+	} {
+		if got := bearer(h); got != want {
+			t.Errorf("bearer(%q) = %q, want %q", h, got, want)
+		}
+	}
+}
+
+func TestOversizedUploadIs413(t *testing.T) {
+	s, _ := newTestStore(t)
+	s.limits.MaxArchiveSize = 1024
+	tok, err := s.AddToken(ctx, "ci", RoleAdmin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := NewServer(s, nil)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/publish", strings.NewReader(strings.Repeat("x", 4096)))
+	req.Header.Set("Authorization", "bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "limit") {
+		t.Errorf("oversized upload: %d %s, want 413 naming the limit", resp.StatusCode, body)
+	}
+}

@@ -86,6 +86,11 @@ func (a *app) tokenCmd() *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			return usageError{fmt.Errorf("token needs a subcommand: add, list or revoke")}
 		}}
+	cmd.AddCommand(a.tokenAddCmd(), a.tokenListCmd(), a.tokenRevokeCmd())
+	return cmd
+}
+
+func (a *app) tokenAddCmd() *cobra.Command {
 	var role, modules string
 	add := &cobra.Command{
 		Use:   "add NAME",
@@ -106,7 +111,11 @@ func (a *app) tokenCmd() *cobra.Command {
 	}
 	add.Flags().StringVar(&role, "role", "publisher", "admin or publisher")
 	add.Flags().StringVar(&modules, "modules", "", "publisher: comma-separated module names it may publish")
-	list := &cobra.Command{
+	return add
+}
+
+func (a *app) tokenListCmd() *cobra.Command {
+	return &cobra.Command{
 		Use: "list", Short: "List tokens (never their values)", Args: exactArgs(0, "no arguments"),
 		RunE: a.withStore(func(cmd *cobra.Command, _ []string, s *repo.Store) error {
 			toks, err := s.Tokens(cmd.Context())
@@ -124,7 +133,10 @@ func (a *app) tokenCmd() *cobra.Command {
 			})
 		}),
 	}
-	revoke := &cobra.Command{
+}
+
+func (a *app) tokenRevokeCmd() *cobra.Command {
+	return &cobra.Command{
 		Use: "revoke NAME", Short: "Revoke a token", Args: exactArgs(1, "NAME"),
 		RunE: a.withStore(func(cmd *cobra.Command, args []string, s *repo.Store) error {
 			if err := s.RevokeToken(cmd.Context(), args[0]); err != nil {
@@ -133,8 +145,6 @@ func (a *app) tokenCmd() *cobra.Command {
 			return a.print(map[string]string{"revoked": args[0]}, func(w io.Writer) { fmt.Fprintf(w, "revoked %s\n", args[0]) })
 		}),
 	}
-	cmd.AddCommand(add, list, revoke)
-	return cmd
 }
 
 func (a *app) exportCmd() *cobra.Command {
