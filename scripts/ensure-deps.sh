@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ensure-deps.sh installs the Debian packages Upkeep's build and tests need,
-# and only those that are missing. Safe to run repeatedly.
+# and only those that are missing, then makes sure the services the tests use
+# are running (scripts/ensure-services.sh). Safe to run repeatedly.
 #
 # Add a package by appending one "PACKAGE [COMMAND]" line to DEPS; COMMAND is
 # the program it provides, used to check for it where dpkg is not available.
@@ -13,16 +14,35 @@ DEPS=(
 	"git git"                    # go's VCS stamping and module fetches
 	"sqlite3 sqlite3"            # inspecting state databases in tests and by hand
 	"ca-certificates"            # HTTPS to the Go module proxy
+	# Tryton 6.0, the real ERP the agent/erp/tryton tests drive (see
+	# shared/notes/tryton-6.0.md). Always --no-install-recommends: with
+	# recommends this pulls ~400 packages (LibreOffice, ImageMagick, ...).
+	"tryton-server trytond-admin"
+	"tryton-modules-party"
+	"tryton-modules-company"
+	"tryton-modules-product"
+	"tryton-modules-sale"
+	"python3-psycopg2"           # trytond's PostgreSQL backend (only a Recommends)
+	"postgresql pg_ctlcluster"   # the ERP database server (skipped when any server is installed)
 )
 
 # is_present reports whether package $1 (providing command $2, if any) is installed.
 is_present() {
 	local pkg=$1 cmd=${2:-}
+	if [[ $pkg == postgresql ]] && pg_server_present; then
+		return 0
+	fi
 	if command -v dpkg-query >/dev/null 2>&1; then
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'
 		return
 	fi
 	[[ -n $cmd ]] && command -v "$cmd" >/dev/null 2>&1
+}
+
+# pg_server_present reports whether some PostgreSQL server version is
+# installed: then we use it, and never upgrade or add another through apt.
+pg_server_present() {
+	compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
 }
 
 # as_root runs its arguments as root, through sudo when we are not root.
@@ -34,22 +54,32 @@ as_root() {
 	fi
 }
 
-missing=()
-for entry in "${DEPS[@]}"; do
-	read -r pkg cmd <<<"$entry"
-	is_present "$pkg" "${cmd:-}" || missing+=("$pkg")
-done
+# install_missing installs every DEPS package that is not installed yet.
+install_missing() {
+	local missing=() entry pkg cmd
+	for entry in "${DEPS[@]}"; do
+		read -r pkg cmd <<<"$entry"
+		is_present "$pkg" "${cmd:-}" || missing+=("$pkg")
+	done
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		echo "ensure-deps: all dependencies are present"
+		return 0
+	fi
+	echo "ensure-deps: installing missing packages: ${missing[*]}"
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "ensure-deps: apt-get not found; install these packages by hand: ${missing[*]}" >&2
+		return 1
+	fi
+	local start=$SECONDS
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	echo "ensure-deps: installed in $((SECONDS - start)) s"
+	if [[ " ${missing[*]} " == *" tryton-server "* ]]; then
+		services_args+=(--stop-packaged-trytond)
+	fi
+}
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-	echo "ensure-deps: all dependencies are present"
-	exit 0
-fi
-
-echo "ensure-deps: installing missing packages: ${missing[*]}"
-if ! command -v apt-get >/dev/null 2>&1; then
-	echo "ensure-deps: apt-get not found; install these packages by hand: ${missing[*]}" >&2
-	exit 1
-fi
-as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+services_args=()
+install_missing
+as_root bash "$(dirname "${BASH_SOURCE[0]}")/ensure-services.sh" "${services_args[@]}"
 echo "ensure-deps: done"

@@ -1,0 +1,154 @@
+// Package cli is the upkeep command line: scan, plan, overrides, holds and configuration checks on the local agent's state.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/store"
+)
+
+// Exit codes, documented in docs/CLI.md.
+const (
+	ExitOK          = 0
+	ExitError       = 1 // the operation failed; the message says why and what to do
+	ExitUsage       = 2 // bad command line or configuration
+	ExitRepository  = 3 // the central repository cannot be reached
+	ExitERP         = 4 // the ERP's database or module folders cannot be read
+	ExitUntrusted   = 5 // the repository's metadata failed verification (signature, rollback, expiry)
+	ExitPlanChanged = 6 // the plan no longer matches the scan (re-run scan and plan)
+)
+
+// exitError carries an exit code with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return exitError{code: code, err: err}
+}
+
+// app holds the global flags and streams.
+type app struct {
+	configPath  string
+	json        bool
+	out, errOut io.Writer
+}
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	a := &app{out: stdout, errOut: stderr}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "upkeep: %v\n", err)
+	var ee exitError
+	switch {
+	case errors.As(err, &ee):
+		if ee.code == ExitUsage {
+			fmt.Fprintln(stderr, "Run 'upkeep --help' for usage.")
+		}
+		return ee.code
+	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"):
+		return ExitUsage
+	}
+	return ExitError
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "upkeep",
+		Short:         "Keep an ERP's modules patched, updated and upgraded, safely",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", envOr("UPKEEP_CONFIG", config.DefaultPath), "configuration file (env UPKEEP_CONFIG)")
+	pf.BoolVar(&a.json, "json", false, "print JSON")
+	root.AddCommand(a.configCmd(), a.overrideCmd(), a.holdCmd(), a.unholdCmd(), a.relaxCmd(), a.installedCmd())
+	for _, c := range extraCommands {
+		root.AddCommand(c(a))
+	}
+	return root
+}
+
+// extraCommands lets other files of this package add commands.
+var extraCommands []func(*app) *cobra.Command
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// load reads the configuration; a bad one is a usage error.
+func (a *app) load() (*config.Config, error) {
+	c, err := config.Load(a.configPath)
+	return c, withCode(ExitUsage, err)
+}
+
+// withState adapts a command body that needs the configuration and the
+// agent's state database.
+func (a *app) withState(run func(*cobra.Command, []string, *config.Config, *store.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := a.load()
+		if err != nil {
+			return err
+		}
+		st, err := store.Open(c.State.Dir, nil)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(cmd, args, c, st)
+	}
+}
+
+// print writes v as JSON with --json, else calls text.
+func (a *app) print(v any, text func(io.Writer)) error {
+	if a.json {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(a.out)
+	return nil
+}
+
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return withCode(ExitUsage, fmt.Errorf("expected %s, got %d argument(s)", names, len(args)))
+		}
+		return nil
+	}
+}
+
+func who() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
+}

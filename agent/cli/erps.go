@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/erp/demo"
+	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
+	"github.com/upkeep-erp/upkeep/agent/store"
+)
+
+// openERP returns the reader for the configured ERP.
+func openERP(c *config.Config) (erp.Reader, error) {
+	switch c.ERP.Kind {
+	case "demo":
+		return demo.New(demo.Config{Dir: c.ERP.Demo.Dir})
+	case "tryton":
+		t := c.ERP.Tryton
+		return tryton.New(tryton.Config{TrytondConf: t.TrytondConf, Database: t.Database, Python: t.Python, PythonPath: t.PythonPath})
+	}
+	return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: use demo or tryton", c.ERP.Kind))
+}
+
+// readInstalled reads the installed modules; failure means the ERP cannot be read.
+func readInstalled(cmd *cobra.Command, c *config.Config) ([]erp.Module, error) {
+	r, err := openERP(c)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	mods, err := r.Installed(cmd.Context())
+	if err != nil {
+		return nil, withCode(ExitERP, fmt.Errorf("read the installed modules (%s): %w", r.Kind(), err))
+	}
+	return mods, nil
+}
+
+// installedRow is one line of `upkeep installed`.
+type installedRow struct {
+	Module    string `json:"module"`
+	Version   string `json:"version"`
+	DBVersion string `json:"db_version,omitempty"`
+	Ledger    string `json:"ledger_version,omitempty"`
+	Core      bool   `json:"core,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+func (a *app) installedCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "installed",
+		Short: "List the ERP's installed modules, and where the disk, the database and the agent's ledger disagree",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: a.withState(func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
+			mods, err := readInstalled(cmd, c)
+			if err != nil {
+				return err
+			}
+			ledger, err := st.LedgerVersions(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rows := installedRows(mods, ledger)
+			return a.print(rows, func(w io.Writer) { printInstalled(w, rows) })
+		}),
+	}
+}
+
+func installedRows(mods []erp.Module, ledger map[string]string) []installedRow {
+	rows := make([]installedRow, 0, len(mods))
+	for _, m := range mods {
+		r := installedRow{Module: m.Name, Version: m.Version.String(), Core: m.Core, Ledger: ledger[m.Name]}
+		if !m.DBVersion.IsZero() {
+			r.DBVersion = m.DBVersion.String()
+		}
+		var notes []string
+		if r.DBVersion != "" && !m.DBVersion.Equal(m.Version) {
+			notes = append(notes, "the database was migrated to "+r.DBVersion+": the ERP's update has not run")
+		}
+		if r.Ledger != "" && r.Ledger != r.Version {
+			notes = append(notes, "the agent installed "+r.Ledger+", the disk has "+r.Version)
+		}
+		r.Note = strings.Join(notes, "; ")
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func printInstalled(w io.Writer, rows []installedRow) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODULE\tVERSION\tNOTE")
+	for _, r := range rows {
+		name := r.Module
+		if r.Core {
+			name += " (core)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, r.Version, r.Note)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,203 @@
+// Package config reads and validates the agent's TOML configuration: the ERP to watch, the central repository to trust and the update policy.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/upkeep-erp/upkeep/catalog"
+)
+
+// DefaultPath is where the service looks for its configuration.
+const DefaultPath = "/etc/upkeep/upkeep.toml"
+
+// Config is the agent's configuration.
+type Config struct {
+	ERP        ERP        `toml:"erp"`
+	Repository Repository `toml:"repository"`
+	Policy     Policy     `toml:"policy"`
+	State      State      `toml:"state"`
+	path       string
+}
+
+// ERP says which ERP the agent watches and how to reach it.
+type ERP struct {
+	Kind   string `toml:"kind"` // demo | tryton
+	Demo   Demo   `toml:"demo"`
+	Tryton Tryton `toml:"tryton"`
+}
+
+// Demo locates a demo ERP instance.
+type Demo struct {
+	Dir string `toml:"dir"`
+}
+
+// Tryton locates a Tryton 6.0 instance.
+type Tryton struct {
+	TrytondConf string   `toml:"trytond_conf"`
+	Database    string   `toml:"database"`
+	Python      string   `toml:"python"`
+	PythonPath  []string `toml:"python_path"`
+}
+
+// Repository is the central repository the agent trusts.
+type Repository struct {
+	URL           string   `toml:"url"`
+	TrustedRoot   string   `toml:"trusted_root"`
+	Subscriptions []string `toml:"subscriptions"` // empty: the installed core's series
+}
+
+// Policy is what the scan may propose.
+type Policy struct {
+	MinMaturityInstall string            `toml:"min_maturity_install"`
+	MinMaturityUpdate  string            `toml:"min_maturity_update"`
+	Maturity           map[string]string `toml:"maturity"` // per-module minimum
+}
+
+// State is where the agent keeps its own data.
+type State struct {
+	Dir string `toml:"dir"`
+}
+
+// Load reads and validates the file at path. Relative paths inside it are
+// taken relative to the file's folder.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w (create it, or point to it with --config)", err)
+	}
+	c, err := Parse(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.path = path
+	return c, nil
+}
+
+// Parse reads a configuration; base resolves relative paths.
+func Parse(data []byte, base string) (*Config, error) {
+	c := &Config{}
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%w", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return nil, fmt.Errorf("unknown key %s: check the spelling against docs/CONFIGURATION.md", strings.Join(keys, ", "))
+	}
+	c.defaults(base)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) defaults(base string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	if c.Policy.MinMaturityInstall == "" {
+		c.Policy.MinMaturityInstall = "confirmed-stable"
+	}
+	if c.Policy.MinMaturityUpdate == "" {
+		c.Policy.MinMaturityUpdate = "confirmed-stable"
+	}
+	if c.ERP.Tryton.Python == "" {
+		c.ERP.Tryton.Python = "/usr/bin/python3"
+	}
+	if c.State.Dir == "" {
+		c.State.Dir = "/var/lib/upkeep"
+	}
+	for _, p := range []*string{&c.ERP.Demo.Dir, &c.ERP.Tryton.TrytondConf, &c.Repository.TrustedRoot, &c.State.Dir} {
+		abs(p)
+	}
+	for i := range c.ERP.Tryton.PythonPath {
+		abs(&c.ERP.Tryton.PythonPath[i])
+	}
+	if strings.HasPrefix(c.Repository.URL, "file://") && !strings.HasPrefix(c.Repository.URL, "file:///") {
+		c.Repository.URL = "file://" + filepath.Join(base, strings.TrimPrefix(c.Repository.URL, "file://"))
+	}
+}
+
+// Path is the file the configuration came from ("" when parsed from bytes).
+func (c *Config) Path() string { return c.path }
+
+// Validate checks every value; the error names the key and the fix.
+func (c *Config) Validate() error {
+	for _, check := range []func() error{c.validateERP, c.validateRepository, c.validatePolicy} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateERP() error {
+	switch c.ERP.Kind {
+	case "demo":
+		if c.ERP.Demo.Dir == "" {
+			return errors.New("erp.demo.dir is empty: give the demo ERP instance's folder")
+		}
+	case "tryton":
+		if c.ERP.Tryton.TrytondConf == "" || c.ERP.Tryton.Database == "" {
+			return errors.New("erp.tryton needs trytond_conf (the trytond.conf path) and database (the database name)")
+		}
+	case "":
+		return errors.New(`erp.kind is missing: say "demo" or "tryton"`)
+	default:
+		return fmt.Errorf(`erp.kind = %q: unknown ERP kind; use "demo" or "tryton"`, c.ERP.Kind)
+	}
+	return nil
+}
+
+func (c *Config) validateRepository() error {
+	r := c.Repository
+	u, err := url.Parse(r.URL)
+	if r.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+		return fmt.Errorf("repository.url = %q: give the central repository's http(s):// URL, or file:///path of an exported copy", r.URL)
+	}
+	if r.TrustedRoot == "" {
+		return errors.New("repository.trusted_root is empty: give the path of the repository's root.json (printed by 'upkeep-repo init')")
+	}
+	for _, s := range r.Subscriptions {
+		if _, err := catalog.ParseSeries(s); err != nil && catalog.ValidateModuleName(s) != nil {
+			return fmt.Errorf("repository.subscriptions: %q is not a repository name such as \"2.50\"", s)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validatePolicy() error {
+	p := c.Policy
+	for key, v := range map[string]string{"min_maturity_install": p.MinMaturityInstall, "min_maturity_update": p.MinMaturityUpdate} {
+		if _, err := catalog.ParseMaturity(v); err != nil {
+			return fmt.Errorf("policy.%s: %w", key, err)
+		}
+	}
+	for m, v := range p.Maturity {
+		if err := catalog.ValidateModuleName(m); err != nil {
+			return fmt.Errorf("policy.maturity: %w", err)
+		}
+		if _, err := catalog.ParseMaturity(v); err != nil {
+			return fmt.Errorf("policy.maturity.%s: %w", m, err)
+		}
+	}
+	return nil
+}

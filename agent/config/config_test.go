@@ -1,0 +1,80 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const demo = `
+[erp]
+kind = "demo"
+demo.dir = "erp"
+
+[repository]
+url = "http://127.0.0.1:8480"
+trusted_root = "root.json"
+
+[policy]
+min_maturity_update = "beta"
+maturity = { arp = "qa-approved" }
+
+[state]
+dir = "state"
+`
+
+func TestLoadResolvesRelativePathsAndDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "upkeep.toml")
+	if err := os.WriteFile(path, []byte(demo), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ERP.Demo.Dir != filepath.Join(dir, "erp") || c.State.Dir != filepath.Join(dir, "state") || c.Repository.TrustedRoot != filepath.Join(dir, "root.json") {
+		t.Errorf("paths not resolved against %s: %+v", dir, c)
+	}
+	if c.Policy.MinMaturityInstall != "confirmed-stable" || c.Policy.MinMaturityUpdate != "beta" || c.Policy.Maturity["arp"] != "qa-approved" {
+		t.Errorf("policy = %+v", c.Policy)
+	}
+}
+
+func TestBadConfigurationNamesTheKey(t *testing.T) {
+	cases := map[string]struct{ edit, want string }{
+		"unknown key":       {strings.Replace(demo, "kind =", "knid =", 1), "unknown key erp.knid"},
+		"unknown kind":      {strings.Replace(demo, `"demo"`, `"odoo"`, 1), `erp.kind = "odoo"`},
+		"no kind":           {strings.Replace(demo, `kind = "demo"`, ``, 1), "erp.kind is missing"},
+		"bad url":           {strings.Replace(demo, "http://127.0.0.1:8480", "ftp://x", 1), "repository.url"},
+		"no root":           {strings.Replace(demo, `trusted_root = "root.json"`, ``, 1), "repository.trusted_root"},
+		"bad maturity":      {strings.Replace(demo, `"beta"`, `"gold"`, 1), "policy.min_maturity_update"},
+		"bad per-module":    {strings.Replace(demo, `"qa-approved"`, `"shiny"`, 1), "policy.maturity.arp"},
+		"syntax":            {demo + "\n[[[", "line"},
+		"tryton incomplete": {strings.Replace(demo, `kind = "demo"`, `kind = "tryton"`, 1), "erp.tryton needs"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(c.edit), "/x")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want one mentioning %q", err, c.want)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml")); err == nil || !strings.Contains(err.Error(), "--config") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(demo))
+	f.Add([]byte("[erp]\nkind = \"tryton\"\n[erp.tryton]\ntrytond_conf = \"t.conf\"\ndatabase = \"erp\"\n"))
+	f.Add([]byte("[[["))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, "/base")
+		if err == nil && c.Validate() != nil {
+			t.Fatalf("Parse accepted a configuration that Validate refuses")
+		}
+	})
+}
