@@ -165,3 +165,36 @@ func (l *Listing) Latest() *Release {
 // their keys, so only this signed field tells their metadata apart; agents
 // refuse metadata that names another repository.
 const RepositoryField = "x-upkeep-repository"
+
+// DirectorySchema is the current Directory schema number.
+const DirectorySchema = 1
+
+// RepositoryInfo names one repository of a central repository.
+type RepositoryInfo struct {
+	Name string `json:"name" db:"name"`
+	Kind string `json:"kind" db:"kind"` // "series" or "private"
+}
+
+// Directory is the signed list of a central repository's repositories
+// (TUF target "repositories.json" in each of them).
+type Directory struct {
+	Schema       int              `json:"schema"`
+	Repositories []RepositoryInfo `json:"repositories"`
+}
+
+// ParseDirectory reads and checks a repositories.json document.
+func ParseDirectory(data []byte) (*Directory, error) {
+	var d Directory
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("repositories.json: %w", err)
+	}
+	if d.Schema != DirectorySchema {
+		return nil, fmt.Errorf("repositories.json schema %d is not %d; update upkeep", d.Schema, DirectorySchema)
+	}
+	for _, r := range d.Repositories {
+		if r.Name == "" || (r.Kind != "series" && r.Kind != "private") {
+			return nil, fmt.Errorf("repositories.json: entry %+v needs a name and kind series or private", r)
+		}
+	}
+	return &d, nil
+}

@@ -21,6 +21,35 @@ type listingDoc struct {
 	Versions       []json.RawMessage `json:"versions"`
 }
 
+// DirectoryPath is the TUF target, present in every repository, that lists
+// all the repositories of the central repository: an agent learns from its
+// own series' repository which newer series exist, to see upgrades.
+const DirectoryPath = "repositories.json"
+
+// writeDirectory stores a new repositories.json in every repository when
+// the set of repositories changed.
+func (s *Store) writeDirectory(c *change) error {
+	if !c.directory {
+		return nil
+	}
+	var rows []catalog.RepositoryInfo
+	if err := c.tx.Select(&rows, "SELECT name, kind FROM repositories ORDER BY name"); err != nil {
+		return fmt.Errorf("list repositories: %w", err)
+	}
+	data, err := json.Marshal(catalog.Directory{Schema: catalog.DirectorySchema, Repositories: rows})
+	if err != nil {
+		return fmt.Errorf("encode the repository directory: %w", err)
+	}
+	for _, r := range rows {
+		bin, err := s.storeTarget(c, r.Name, DirectoryPath, data)
+		if err != nil {
+			return err
+		}
+		c.extraBins[r.Name] = append(c.extraBins[r.Name], bin)
+	}
+	return nil
+}
+
 // ListingPath is the TUF target path of a module's listing.
 func ListingPath(module string) string { return "modules/" + module + ".json" }
 

@@ -216,6 +216,9 @@ func (p *placer) ensureRepository(name string) error {
 	}
 	p.series = nil
 	p.c.newRepos = append(p.c.newRepos, name)
+	if err := p.c.markAllRepositories(); err != nil {
+		return err
+	}
 	return p.s.writeRoots(p.c, name)
 }
 
@@ -242,6 +245,9 @@ func (s *Store) writeRoots(c *change, repository string) error {
 // rebuildDirty regenerates the listings marked dirty and re-signs the bins
 // holding them, then each touched repository's snapshot and timestamp.
 func (s *Store) rebuildDirty(c *change) error {
+	if err := s.writeDirectory(c); err != nil {
+		return err
+	}
 	repos := map[string]bool{}
 	for r := range c.dirty {
 		repos[r] = true
@@ -254,6 +260,7 @@ func (s *Store) rebuildDirty(c *change) error {
 		if err != nil {
 			return err
 		}
+		bins = append(bins, c.extraBins[repo]...)
 		isNew := containsString(c.newRepos, repo)
 		if isNew {
 			bins = meta.AllBins(s.signer.Bits())

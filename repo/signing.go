@@ -27,10 +27,30 @@ type change struct {
 	stmts    map[string]*sqlx.Stmt
 	stamp    string
 	modules  map[string]bool // module rows this change has ensured
+	// directory is set when the set of repositories changed: every
+	// repository then gets a new repositories.json.
+	directory bool
+	extraBins map[string][]string // repository -> bins changed outside the listings
+}
+
+// markAllRepositories asks for a new repositories.json in every repository.
+func (c *change) markAllRepositories() error {
+	c.directory = true
+	var repos []string
+	if err := c.tx.Select(&repos, "SELECT name FROM repositories"); err != nil {
+		return fmt.Errorf("list repositories: %w", err)
+	}
+	for _, r := range repos {
+		if c.dirty[r] == nil {
+			c.dirty[r] = map[string]bool{}
+		}
+	}
+	return nil
 }
 
 func newChange(tx *sqlx.Tx, stamp string) *change {
-	return &change{tx: tx, dirty: map[string]map[string]bool{}, stmts: map[string]*sqlx.Stmt{}, stamp: stamp, modules: map[string]bool{}}
+	return &change{tx: tx, dirty: map[string]map[string]bool{}, stmts: map[string]*sqlx.Stmt{}, stamp: stamp,
+		modules: map[string]bool{}, extraBins: map[string][]string{}}
 }
 
 func (c *change) markDirty(repository, module string) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/repo/meta"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
 
@@ -397,8 +398,8 @@ func walkChain(s *Store, repo string) error {
 			return err
 		}
 		for path, tf := range bin.Signed.Targets {
-			name := strings.TrimPrefix(path, "modules/")
-			if err := getJSON(s, repo+"/targets/modules/"+tf.Hashes["sha256"]+"."+name, &json.RawMessage{}); err != nil {
+			stored := meta.Target{Path: path, SHA256: tf.Hashes["sha256"]}.StoredName()
+			if err := getJSON(s, repo+"/targets/"+stored, &json.RawMessage{}); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
+
+var ctx = context.Background()
 
 // instance builds a demo ERP with the story's installed set and a config
 // pointing at it (the repository URL is not contacted by these commands).

@@ -351,3 +351,19 @@ func BenchmarkCheckNotModified(b *testing.B) {
 		}
 	}
 }
+
+func TestDirectoryListsEveryRepository(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 4)
+	d, err := e.client("2.50", "").Directory(ctxT(t))
+	if err != nil {
+		t.Fatalf("Directory: %v", err)
+	}
+	var names []string
+	for _, r := range d.Repositories {
+		names = append(names, r.Name+":"+r.Kind)
+	}
+	if got := strings.Join(names, ","); got != "2.50:series,3.0:series" {
+		t.Errorf("directory = %s, want 2.50:series,3.0:series", got)
+	}
+}

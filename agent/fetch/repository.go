@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
 	"github.com/upkeep-erp/upkeep/catalog"
 )
 
@@ -25,7 +27,7 @@ func checkBoundRepository(timestamp []byte, want string) error {
 		}
 	}
 	if got != want {
-		return fmt.Errorf("the server answers for repository %q with metadata of repository %q: it mixes repositories; check the repository URL and the server's configuration", want, got)
+		return &metadata.ErrRepository{Msg: fmt.Sprintf("the server answers for repository %q with metadata of repository %q: it mixes repositories; check the repository URL and the server's configuration", want, got)}
 	}
 	return nil
 }

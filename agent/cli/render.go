@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+
+	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/catalog"
+)
+
+// palette colours section titles on a terminal; empty strings elsewhere.
+type palette struct{ title, warn, reset string }
+
+// colors picks colours when w is a terminal and NO_COLOR is not set.
+func colors(w io.Writer) palette {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || !term.IsTerminal(int(f.Fd())) {
+		return palette{}
+	}
+	return palette{title: "\033[1;34m", warn: "\033[33m", reset: "\033[0m"}
+}
+
+func (p palette) section(w io.Writer, title string, n int) bool {
+	if n == 0 {
+		return false
+	}
+	fmt.Fprintf(w, "\n%s%s (%d)%s\n", p.title, title, n, p.reset)
+	return true
+}
+
+func printReport(w io.Writer, r *scan.Report, p palette) {
+	fmt.Fprintf(w, "Core %s %s; repositories %s; %d modules installed\n", r.Core.Module, r.Core.Version,
+		strings.Join(r.Repositories, ", "), len(r.Installed))
+	printCandidates(w, p, "Patches", r.Patches)
+	printCandidates(w, p, "Updates", r.Updates)
+	printCandidates(w, p, "Upgrades (new core series)", r.Upgrades)
+	printCandidates(w, p, "Upgrades available on request (not upgraded by default)", r.UpgradeNotices)
+	printBlocked(w, p, r.NotApplicable)
+	printNew(w, p, r.NewModules)
+	if p.section(w, "Upgrade paths", len(r.Paths)) {
+		for _, x := range r.Paths {
+			fmt.Fprintf(w, "  %s\n", x.Text)
+		}
+	}
+	if p.section(w, "Held", len(r.Held)) {
+		for _, h := range r.Held {
+			fmt.Fprintf(w, "  %s %s (%s)\n", h.Module, h.Version, h.Reason)
+		}
+	}
+	if p.section(w, "Warnings", len(r.Warnings)) {
+		for _, x := range r.Warnings {
+			fmt.Fprintf(w, "  %s%s%s\n", p.warn, x, p.reset)
+		}
+	}
+	if len(r.Patches)+len(r.Updates)+len(r.Upgrades)+len(r.UpgradeNotices)+len(r.NotApplicable)+len(r.NewModules) == 0 {
+		fmt.Fprintln(w, "\nUp to date.")
+	}
+}
+
+func printCandidates(w io.Writer, p palette, title string, cs []scan.Candidate) {
+	if !p.section(w, title, len(cs)) {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  MODULE\tFROM\tTO\tKIND\tMATURITY\tSUMMARY")
+	for _, c := range cs {
+		summary := c.Summary
+		if c.Notice != "" {
+			summary += " — " + c.Notice
+		}
+		if c.Path != nil {
+			summary += " — " + c.Path.Text
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", c.Module, c.From, c.To, c.Kind, c.Maturity, summary)
+	}
+	tw.Flush()
+}
+
+func printBlocked(w io.Writer, p palette, cs []scan.Candidate) {
+	if !p.section(w, "Not applicable as things stand", len(cs)) {
+		return
+	}
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %s %s -> %s (%s)\n", c.Module, c.From, c.To, c.Kind)
+		if c.Why == nil {
+			continue
+		}
+		for _, reason := range c.Why.Reasons {
+			fmt.Fprintf(w, "      %s\n", reason)
+		}
+	}
+}
+
+func printNew(w io.Writer, p palette, ns []scan.NewModule) {
+	if !p.section(w, "New modules", len(ns)) {
+		return
+	}
+	for _, n := range ns {
+		if n.Version.IsZero() {
+			fmt.Fprintf(w, "  %s: cannot be installed\n", n.Module)
+		} else {
+			fmt.Fprintf(w, "  %s %s (%s, %s) %s\n", n.Module, n.Version, n.Maturity, n.Repository, n.Summary)
+		}
+		for _, reason := range n.Reasons {
+			fmt.Fprintf(w, "      %s\n", reason)
+		}
+	}
+}
+
+func printPlan(w io.Writer, pl *scan.Plan) {
+	fmt.Fprintf(w, "Plan %s\n", pl.Hash)
+	for _, d := range pl.Disable {
+		fmt.Fprintf(w, "  disable %s %s: %s\n", d.Module, d.Version, d.Reason)
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STEP\tMODULE\tFROM\tTO\tKIND\tSCRIPTS")
+	for _, c := range pl.Changes {
+		var scripts []string
+		for _, s := range append(append([]scanScript{}, toScripts("pre", c.Pre)...), toScripts("post", c.Post)...) {
+			scripts = append(scripts, s.String())
+		}
+		from := c.From.String()
+		if c.From.IsZero() {
+			from = "(new)"
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", c.Stage, c.Module, from, c.To, c.Kind, strings.Join(scripts, ", "))
+	}
+	tw.Flush()
+	if len(pl.Changes) == 0 && len(pl.Disable) == 0 {
+		fmt.Fprintln(w, "  nothing to do")
+	}
+	for _, x := range pl.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", x)
+	}
+}
+
+type scanScript struct{ phase, path string }
+
+func (s scanScript) String() string { return s.phase + ":" + s.path }
+
+func toScripts(phase string, in []catalog.Script) []scanScript {
+	out := make([]scanScript, len(in))
+	for i, s := range in {
+		out[i] = scanScript{phase, s.Path}
+	}
+	return out
+}

@@ -1,0 +1,262 @@
+package scan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/upkeep-erp/upkeep/catalog"
+)
+
+// PlanSchema is the version of the Plan JSON schema.
+const PlanSchema = 1
+
+// PlanOptions are the administrator's choices on top of the scan's policy.
+type PlanOptions struct {
+	// IncludeUpgrades names installed modules whose upgrades to take even
+	// though their default_upgrade is false.
+	IncludeUpgrades []string `json:"include_upgrades,omitempty"`
+	// DisableBlockers enforces updates: for every installed module, in
+	// dependency order, the highest proposable version that cannot be
+	// applied is taken if disabling a set of modules allows it, and that
+	// smallest set is disabled.
+	DisableBlockers bool `json:"disable_blockers,omitempty"`
+}
+
+// Plan is the exact set of changes to apply, with a stable hash: the same
+// scan inputs and options give the same plan and hash.
+type Plan struct {
+	Schema int    `json:"schema"` // PlanSchema
+	Hash   string `json:"hash"`   // sha256 of the canonical encoding of Disable and Changes
+	// Disable lists the modules to disable before the first change.
+	Disable []Disable `json:"disable"`
+	// Changes are ordered by step, then dependencies first; a step's changes
+	// are applied (and the ERP updated) before the next step's.
+	Changes  []PlannedChange `json:"changes"`
+	Warnings []string        `json:"warnings"`
+}
+
+// PlannedChange is one module's move, with what the agent needs to apply it.
+type PlannedChange struct {
+	Stage      int                `json:"stage"`
+	Module     string             `json:"module"`
+	From       catalog.Version    `json:"from,omitzero"` // zero for a new module
+	To         catalog.Version    `json:"to"`
+	Kind       catalog.ChangeKind `json:"kind"`
+	Repository string             `json:"repository"`
+	Archive    catalog.ArchiveRef `json:"archive"`
+	// Pre and Post are the target archive's migration scripts that apply
+	// (Script.AppliesTo(From, To)), ordered by To then Path; none for a new module.
+	Pre  []catalog.Script `json:"pre"`
+	Post []catalog.Script `json:"post"`
+}
+
+// Plan turns the scan into a plan. With no options it is the report's
+// target; options scan again from the same inputs.
+func (r *Report) Plan(opts PlanOptions) (*Plan, error) {
+	if r == nil || r.in == nil {
+		return nil, errors.New("scan.Plan: the report carries no scan inputs (it was read back from JSON or built by hand); run Scan again and plan from its report")
+	}
+	in, err := r.in.withUpgrades(opts.IncludeUpgrades)
+	if err != nil {
+		return nil, fmt.Errorf("scan.Plan: %w", err)
+	}
+	sc, ok := newScanner(in, nil)
+	disabled := map[int]string{}
+	if opts.DisableBlockers {
+		sc, ok, disabled = sc.enforce()
+	}
+	if !ok {
+		return nil, errors.New("scan.Plan: no consistent set of changes could be found within the search limit; plan fewer changes (drop --disable-blockers or --include-upgrades) and report the case")
+	}
+	pl := sc.plan(disabled)
+	pl.Warnings = dedupe(append(pl.Warnings, sc.p.warnings...))
+	pl.Warnings = append(pl.Warnings, sc.missedUpgrades(opts.IncludeUpgrades)...)
+	pl.Hash = pl.hash()
+	return pl, nil
+}
+
+// withUpgrades returns the inputs with more modules' upgrades requested.
+func (in *inputs) withUpgrades(mods []string) (*inputs, error) {
+	if len(mods) == 0 {
+		return in, nil
+	}
+	for _, name := range mods {
+		if !slices.ContainsFunc(in.installed, func(i Installed) bool { return i.Module == name }) {
+			return nil, fmt.Errorf("cannot include upgrades of %s: it is not installed; install it with --install %s instead", name, name)
+		}
+	}
+	out := *in
+	out.pol = clonePolicy(in.pol)
+	out.pol.Upgrades = append(out.pol.Upgrades, mods...)
+	return &out, nil
+}
+
+// enforce disables blockers, module by module in decision order, and
+// solves again with the enforced targets.
+func (sc *scanner) enforce() (*scanner, bool, map[int]string) {
+	sc.classifyAll()
+	p := sc.p
+	w := sc.newWorker()
+	c := newConstraints(len(p.mods))
+	why := map[int]string{}
+	final := sc.final()
+	for _, k := range p.order {
+		j := sc.highestBlocked(k)
+		if j <= final[k] {
+			continue
+		}
+		r := newDiagnoser(p, c).diagnose(k, j)
+		if !r.ok {
+			continue
+		}
+		for _, d := range r.disable {
+			c.disabled[d] = true
+			why[d] = "for " + p.mv(k, j) + ": " + w.reasonText(d, sc.reasonCode(d, r.sol))
+		}
+		c.goal[k] = j
+	}
+	next, ok := newScanner(sc.in, c)
+	if !ok {
+		clear(c.goal)
+		next, ok = newScanner(sc.in, c)
+		next.p.warnf("the enforced versions could not all be reached in consistent steps; the plan disables the blockers and takes what then fits")
+	}
+	return next, ok, why
+}
+
+// highestBlocked returns installed module k's highest proposable version
+// that cannot be applied, or 0.
+func (sc *scanner) highestBlocked(k int) int {
+	m := &sc.p.mods[k]
+	if m.kind != kindInstalled || m.held {
+		return 0
+	}
+	for j := len(m.vals) - 1; j > m.cur; j-- {
+		if m.vals[j].policy && !m.vals[j].dead && sc.stage[k][j] == 0 {
+			return j
+		}
+	}
+	return 0
+}
+
+// missedUpgrades warns about requested upgrades the plan could not take.
+func (sc *scanner) missedUpgrades(mods []string) []string {
+	var out []string
+	p := sc.p
+	final := sc.final()
+	for _, name := range mods {
+		k := p.byName[name]
+		m := &p.mods[k]
+		top := len(m.vals) - 1
+		if top > m.cur && m.vals[top].kind == catalog.KindUpgrade && final[k] != top && !m.held {
+			out = append(out, fmt.Sprintf("%s is not in the plan: it cannot be applied as things stand (see the scan's reasons); add --disable-blockers to disable what blocks it",
+				p.mv(k, top)))
+		}
+		if m.held {
+			out = append(out, fmt.Sprintf("%s is held, so its upgrades are not planned; release the hold first", name))
+		}
+	}
+	return out
+}
+
+// plan lists the target's changes, step by step, dependencies first.
+func (sc *scanner) plan(disabled map[int]string) *Plan {
+	p := sc.p
+	pl := &Plan{Schema: PlanSchema, Disable: []Disable{}, Changes: []PlannedChange{}, Warnings: []string{}}
+	for d, why := range disabled {
+		m := &p.mods[d]
+		pl.Disable = append(pl.Disable, Disable{Module: m.name, Version: m.vals[m.cur].ver, Reason: why})
+	}
+	slicesSortBy(pl.Disable, func(d Disable) string { return d.Module })
+	for i, ctx := range sc.ctxs {
+		var changed []int
+		for _, k := range sc.installedAndNewByName() {
+			if ctx.sol[k] != ctx.floor[k] && ctx.sol[k] != 0 {
+				changed = append(changed, k)
+			}
+		}
+		for _, k := range p.topo(changed, func(k int) []int { return p.depsOfValue(k, ctx.sol[k]) }) {
+			pl.Changes = append(pl.Changes, sc.plannedChange(i+1, k, ctx.floor[k], ctx.sol[k]))
+		}
+	}
+	return pl
+}
+
+// installedAndNewByName returns every module index, sorted by name.
+func (sc *scanner) installedAndNewByName() []int {
+	out := make([]int, len(sc.p.mods))
+	for k := range out {
+		out[k] = k
+	}
+	slices.SortFunc(out, func(a, b int) int { return strings.Compare(sc.p.mods[a].name, sc.p.mods[b].name) })
+	return out
+}
+
+// depsOfValue returns the modules value v of module k depends on.
+func (p *problem) depsOfValue(k, v int) []int {
+	var out []int
+	for _, d := range p.mods[k].vals[v].deps {
+		if d.to >= 0 && !d.waived {
+			out = append(out, d.to)
+		}
+	}
+	return out
+}
+
+// plannedChange describes module k moving from value f to value t.
+func (sc *scanner) plannedChange(stage, k, f, t int) PlannedChange {
+	c := sc.change(stage, k, f, t)
+	rel := sc.p.mods[k].vals[t].rel
+	pc := PlannedChange{Stage: stage, Module: c.Module, From: c.From, To: c.To, Kind: c.Kind, Repository: c.Repository,
+		Archive: rel.Archive, Pre: []catalog.Script{}, Post: []catalog.Script{}}
+	if f == 0 {
+		return pc
+	}
+	for _, s := range rel.Scripts {
+		if !s.AppliesTo(c.From, c.To) {
+			continue
+		}
+		if s.Phase == "pre" {
+			pc.Pre = append(pc.Pre, s)
+		} else {
+			pc.Post = append(pc.Post, s)
+		}
+	}
+	byToPath := func(a, b catalog.Script) int {
+		if n := a.To.Compare(b.To); n != 0 {
+			return n
+		}
+		return strings.Compare(a.Path, b.Path)
+	}
+	slices.SortFunc(pc.Pre, byToPath)
+	slices.SortFunc(pc.Post, byToPath)
+	return pc
+}
+
+// hash returns the sha256 of the plan's canonical encoding: one line per
+// disabled module and per change and script, tab-separated, in plan order.
+func (pl *Plan) hash() string {
+	var b strings.Builder
+	b.WriteString("upkeep-plan\t" + strconv.Itoa(PlanSchema) + "\n")
+	for _, d := range pl.Disable {
+		fmt.Fprintf(&b, "disable\t%s\t%s\n", d.Module, d.Version)
+	}
+	for _, c := range pl.Changes {
+		fmt.Fprintf(&b, "change\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", c.Stage, c.Module, c.From, c.To, c.Kind,
+			c.Repository, c.Archive.Path, c.Archive.Length, c.Archive.SHA256)
+		for _, s := range append(slices.Clone(c.Pre), c.Post...) {
+			from := ""
+			if s.From != nil {
+				from = s.From.String()
+			}
+			fmt.Fprintf(&b, "script\t%s\t%s\t%s\t%s\n", s.Phase, s.Path, s.To, from)
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:])
+}
