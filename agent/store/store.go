@@ -6,11 +6,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/internal/sqlmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -58,46 +56,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 func (s *Store) stamp() string { return s.now().UTC().Format(time.RFC3339) }
 
-func migrate(db *sqlx.DB) error {
-	var current int
-	if err := db.Get(&current, "PRAGMA user_version"); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
-		if err != nil || n <= current {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", name, err)
-		}
-		if err := apply(db, string(body), n); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func apply(db *sqlx.DB, body string, n int) error {
-	tx, err := db.Beginx()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.Exec(body); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
+func migrate(db *sqlx.DB) error { return sqlmigrate.Apply(db, migrations, "migrations/*.sql") }
 
 // Override is the instance's choice for a module's default-upgrade flag.
 type Override int
