@@ -85,7 +85,11 @@ func (a *app) scan(cmd *cobra.Command, c *config.Config, st *store.Store, f scan
 	if err != nil {
 		return nil, err
 	}
-	idx, err := scan.NewIndex(g.Listings)
+	private, err := gatherPrivate(cmd.Context(), c, names)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := scan.NewIndex(append(g.Listings, private...))
 	if err != nil {
 		return nil, err
 	}

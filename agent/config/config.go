@@ -49,9 +49,19 @@ type Tryton struct {
 
 // Repository is the central repository the agent trusts.
 type Repository struct {
-	URL           string   `toml:"url"`
-	TrustedRoot   string   `toml:"trusted_root"`
-	Subscriptions []string `toml:"subscriptions"` // empty: the installed core's series
+	URL           string    `toml:"url"`
+	TrustedRoot   string    `toml:"trusted_root"`
+	Subscriptions []string  `toml:"subscriptions"` // empty: the installed core's series and newer
+	Private       []Private `toml:"private"`       // further repositories with their own URL and credentials
+}
+
+// Private is a repository served elsewhere (a partner's or the company's own
+// central repository), with its own trusted root and credentials.
+type Private struct {
+	Name        string `toml:"name"`         // the repository's name on that server
+	URL         string `toml:"url"`          // its base URL
+	TrustedRoot string `toml:"trusted_root"` // that server's root.json
+	TokenFile   string `toml:"token_file"`   // optional: a file holding the bearer token sent with every request
 }
 
 // Policy is what the scan may propose.
@@ -128,6 +138,10 @@ func (c *Config) defaults(base string) {
 	for _, p := range []*string{&c.ERP.Demo.Dir, &c.ERP.Tryton.TrytondConf, &c.Repository.TrustedRoot, &c.State.Dir} {
 		abs(p)
 	}
+	for i := range c.Repository.Private {
+		abs(&c.Repository.Private[i].TrustedRoot)
+		abs(&c.Repository.Private[i].TokenFile)
+	}
 	for i := range c.ERP.Tryton.PythonPath {
 		abs(&c.ERP.Tryton.PythonPath[i])
 	}
@@ -180,6 +194,25 @@ func (c *Config) validateRepository() error {
 		if _, err := catalog.ParseSeries(s); err != nil && catalog.ValidateModuleName(s) != nil {
 			return fmt.Errorf("repository.subscriptions: %q is not a repository name such as \"2.50\"", s)
 		}
+	}
+	for i, p := range r.Private {
+		if err := validatePrivate(p); err != nil {
+			return fmt.Errorf("repository.private[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func validatePrivate(p Private) error {
+	if _, err := catalog.ParseSeries(p.Name); err != nil && catalog.ValidateModuleName(p.Name) != nil {
+		return fmt.Errorf("name = %q: give the repository's name on that server, e.g. \"2.50\"", p.Name)
+	}
+	u, err := url.Parse(p.URL)
+	if p.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+		return fmt.Errorf("url = %q: give the repository's http(s):// or file:/// URL", p.URL)
+	}
+	if p.TrustedRoot == "" {
+		return errors.New("trusted_root is empty: give that server's root.json")
 	}
 	return nil
 }

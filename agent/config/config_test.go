@@ -53,6 +53,8 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 		"bad per-module":    {strings.Replace(demo, `"qa-approved"`, `"shiny"`, 1), "policy.maturity.arp"},
 		"syntax":            {demo + "\n[[[", "line"},
 		"tryton incomplete": {strings.Replace(demo, `kind = "demo"`, `kind = "tryton"`, 1), "erp.tryton needs"},
+		"private no url":    {strings.Replace(demo, "[policy]", "[[repository.private]]\nname = \"2.50\"\ntrusted_root = \"r.json\"\n[policy]", 1), "repository.private[0]: url"},
+		"private no root":   {strings.Replace(demo, "[policy]", "[[repository.private]]\nname = \"2.50\"\nurl = \"https://x\"\n[policy]", 1), "repository.private[0]: trusted_root"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
