@@ -36,6 +36,7 @@ func main() {
 	aptDir := flag.String("apt", "", "also write the catalog and instance for apt into this directory (Packages, status)")
 	reportFile := flag.String("report", "", "write the scan's JSON report here")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed scans here")
+	flag.BoolVar(&fetchedOnly, "fetched", false, "keep only the listings the agent fetches: its installed modules and, transitively, their dependencies")
 	flag.Parse()
 	if err := run(synth.Config{Modules: *modules, VersionsPerModule: *versions, Seed: synth.Default().Seed}, *runs, *aptDir, *reportFile, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "scanbench:", err)
@@ -91,7 +92,45 @@ func generate(cfg synth.Config, aptDir string) (*data, error) {
 	for _, h := range inst.Holds {
 		d.policy.Holds[h] = "benchmark hold"
 	}
+	if fetchedOnly {
+		d.listings = fetched(d.listings, d.installed)
+	}
 	return d, nil
+}
+
+// fetchedOnly keeps only the listings an agent fetches (the -fetched flag).
+var fetchedOnly bool
+
+// fetched keeps the listings of the installed modules and, transitively,
+// of every module their releases depend on: what agent/cli's gather fetches.
+func fetched(all []*catalog.Listing, installed []scan.Installed) []*catalog.Listing {
+	byModule := map[string][]*catalog.Listing{}
+	for _, l := range all {
+		byModule[l.Module] = append(byModule[l.Module], l)
+	}
+	var out []*catalog.Listing
+	seen := map[string]bool{}
+	var queue []string
+	for _, m := range installed {
+		queue = append(queue, m.Module)
+	}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		for _, l := range byModule[name] {
+			out = append(out, l)
+			for _, r := range l.Versions {
+				for _, dep := range r.Depends {
+					queue = append(queue, dep.Module)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // scanOnce builds the index and scans.
