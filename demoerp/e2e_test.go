@@ -98,17 +98,11 @@ func mustRun(t *testing.T, args ...string) string {
 
 func archive(t *testing.T, name, version string) []byte {
 	t.Helper()
-	for _, m := range sample.Catalog() {
-		if m.Name == name && m.Version == version {
-			data, err := m.Archive()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return data
-		}
+	data, err := sample.ArchiveOf(name, version)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %s %s in the sample catalog", name, version)
-	return nil
+	return data
 }
 
 // place puts module name at version from the sample into the instance's

@@ -16,17 +16,11 @@ import (
 // sampleArchive returns the archive of the demo catalog's name at version.
 func sampleArchive(t *testing.T, name, version string) []byte {
 	t.Helper()
-	for _, m := range sample.Catalog() {
-		if m.Name == name && m.Version == version {
-			data, err := m.Archive()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return data
-		}
+	data, err := sample.ArchiveOf(name, version)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %s %s in the sample catalog", name, version)
-	return nil
+	return data
 }
 
 // zipOf builds a zip with the given name → content entries, in order.

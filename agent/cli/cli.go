@@ -3,45 +3,30 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/user"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/store"
+	"github.com/upkeep-erp/upkeep/internal/cliutil"
 )
 
 // Exit codes, documented in docs/CLI.md.
 const (
-	ExitOK          = 0
-	ExitError       = 1 // the operation failed; the message says why and what to do
-	ExitUsage       = 2 // bad command line or configuration
-	ExitRepository  = 3 // the central repository cannot be reached
-	ExitERP         = 4 // the ERP's database or module folders cannot be read
-	ExitUntrusted   = 5 // the repository's metadata failed verification (signature, rollback, expiry)
-	ExitPlanChanged = 6 // the plan no longer matches the scan (re-run scan and plan)
+	ExitOK          = cliutil.ExitOK
+	ExitError       = cliutil.ExitError // the operation failed; the message says why and what to do
+	ExitUsage       = cliutil.ExitUsage // bad command line or configuration
+	ExitRepository  = 3                 // the central repository cannot be reached
+	ExitERP         = 4                 // the ERP's database or module folders cannot be read
+	ExitUntrusted   = 5                 // the repository's metadata failed verification (signature, rollback, expiry)
+	ExitPlanChanged = 6                 // the plan no longer matches the scan (re-run scan and plan)
 )
 
-// exitError carries an exit code with its message.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e exitError) Error() string { return e.err.Error() }
-func (e exitError) Unwrap() error { return e.err }
-
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return exitError{code: code, err: err}
-}
+// withCode attaches an exit code to err (nil stays nil).
+func withCode(code int, err error) error { return cliutil.WithCode(code, err) }
 
 // app holds the global flags and streams.
 type app struct {
@@ -53,36 +38,14 @@ type app struct {
 // Main runs the command line and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	a := &app{out: stdout, errOut: stderr}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.Execute()
-	if err == nil {
-		return ExitOK
-	}
-	fmt.Fprintf(stderr, "upkeep: %v\n", err)
-	var ee exitError
-	switch {
-	case errors.As(err, &ee):
-		if ee.code == ExitUsage {
-			fmt.Fprintln(stderr, "Run 'upkeep --help' for usage.")
-		}
-		return ee.code
-	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"):
-		return ExitUsage
-	}
-	return ExitError
+	return cliutil.Run(a.rootCmd(), args, stdout, stderr)
 }
 
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "upkeep",
-		Short:         "Keep an ERP's modules patched, updated and upgraded, safely",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "upkeep",
+		Short: "Keep an ERP's modules patched, updated and upgraded, safely",
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", envOr("UPKEEP_CONFIG", config.DefaultPath), "configuration file (env UPKEEP_CONFIG)")
 	pf.BoolVar(&a.json, "json", false, "print JSON")
@@ -137,14 +100,7 @@ func (a *app) print(v any, text func(io.Writer)) error {
 	return nil
 }
 
-func exactArgs(n int, names string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
-		if len(args) != n {
-			return withCode(ExitUsage, fmt.Errorf("expected %s, got %d argument(s)", names, len(args)))
-		}
-		return nil
-	}
-}
+var exactArgs = cliutil.ExactArgs
 
 func who() string {
 	if u, err := user.Current(); err == nil {

@@ -22,15 +22,12 @@ func instance(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	var archives [][]byte
-	for _, m := range sample.Catalog() {
-		if (m.Name == "core" && m.Version == "2.50.20") || (m.Name == "arp" && m.Version == "1.3.0") ||
-			m.Name == "localization-es" || m.Name == "reports" {
-			data, err := m.Archive()
-			if err != nil {
-				t.Fatal(err)
-			}
-			archives = append(archives, data)
+	for _, nv := range [][2]string{{"core", "2.50.20"}, {"arp", "1.3.0"}, {"localization-es", "1.2.0"}, {"reports", "0.9.0"}} {
+		data, err := sample.ArchiveOf(nv[0], nv[1])
+		if err != nil {
+			t.Fatal(err)
 		}
+		archives = append(archives, data)
 	}
 	if err := demoerp.NewInstance(filepath.Join(dir, "erp"), archives); err != nil {
 		t.Fatal(err)

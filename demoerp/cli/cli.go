@@ -7,22 +7,20 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/cliutil"
 )
 
 // Exit codes.
 const (
-	ExitOK    = 0
-	ExitError = 1 // the operation failed; stderr says why and names the module
-	ExitUsage = 2 // bad command line
+	ExitOK    = cliutil.ExitOK
+	ExitError = cliutil.ExitError // the operation failed; stderr says why and names the module
+	ExitUsage = cliutil.ExitUsage // bad command line
 )
-
-type usageError struct{ error }
 
 // app holds the global flags and output streams.
 type app struct {
@@ -33,33 +31,16 @@ type app struct {
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	a := &app{out: stdout, errOut: stderr}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.Execute()
-	if err == nil {
-		return ExitOK
-	}
-	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag") {
-		fmt.Fprintf(stderr, "demo-erp: %v\nRun 'demo-erp --help' for usage.\n", err)
-		return ExitUsage
-	}
-	fmt.Fprintf(stderr, "demo-erp: %v\n", err)
-	return ExitError
+	return cliutil.Run(a.rootCmd(), args, stdout, stderr)
 }
 
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "demo-erp",
-		Short:         "A tiny OpenERP-style ERP for Upkeep's demos and tests",
-		Long:          "demo-erp runs an ERP instance kept in one folder: DIR/addons/<module>/ holds each module's code, DIR/erp.sqlite its database.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "demo-erp",
+		Short: "A tiny OpenERP-style ERP for Upkeep's demos and tests",
+		Long:  "demo-erp runs an ERP instance kept in one folder: DIR/addons/<module>/ holds each module's code, DIR/erp.sqlite its database.",
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&a.dir, "dir", "", "the instance folder (holds addons/ and erp.sqlite)")
 	root.MarkPersistentFlagRequired("dir") //nolint:errcheck // the flag exists
 	root.AddCommand(a.initCmd(), a.updateCmd(), a.serveCmd())
@@ -68,7 +49,7 @@ func (a *app) rootCmd() *cobra.Command {
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.Name(), args)}
+		return cliutil.Usage(fmt.Errorf("%s takes no arguments, got %q", cmd.Name(), args))
 	}
 	return nil
 }
@@ -95,7 +76,7 @@ func (a *app) updateCmd() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(o.Update)+len(o.Install)+len(o.Disable) == 0 {
-				return usageError{errors.New("update needs --update, --install or --disable")}
+				return cliutil.Usage(errors.New("update needs --update, --install or --disable"))
 			}
 			o.Log = a.out
 			return demoerp.Update(cmd.Context(), a.dir, o)

@@ -5,23 +5,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/user"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/internal/cliutil"
 	"github.com/upkeep-erp/upkeep/repo"
 )
 
 // Exit codes.
 const (
-	ExitOK    = 0
-	ExitError = 1 // the operation failed; the message says why
-	ExitUsage = 2 // bad command line
+	ExitOK    = cliutil.ExitOK
+	ExitError = cliutil.ExitError // the operation failed; the message says why
+	ExitUsage = cliutil.ExitUsage // bad command line
 )
 
 // backend is what the write commands need: a local store or a remote server.
@@ -72,33 +71,14 @@ type app struct {
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	a := &app{out: stdout, errOut: stderr}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.Execute()
-	if err == nil {
-		return ExitOK
-	}
-	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
-		fmt.Fprintf(stderr, "upkeep-repo: %v\nRun 'upkeep-repo --help' for usage.\n", err)
-		return ExitUsage
-	}
-	fmt.Fprintf(stderr, "upkeep-repo: %v\n", err)
-	return ExitError
+	return cliutil.Run(a.rootCmd(), args, stdout, stderr)
 }
-
-type usageError struct{ error }
 
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "upkeep-repo",
-		Short:         "Upkeep's central repository: publish module versions and serve signed indexes",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "upkeep-repo",
+		Short: "Upkeep's central repository: publish module versions and serve signed indexes",
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dir, "dir", envOr("UPKEEP_REPO_DIR", "."), "repository directory (env UPKEEP_REPO_DIR)")
 	pf.StringVar(&a.server, "server", os.Getenv("UPKEEP_REPO_SERVER"), "work on a remote repository over HTTP instead of --dir (env UPKEEP_REPO_SERVER)")
@@ -149,7 +129,7 @@ func (a *app) withStore(run func(*cobra.Command, []string, *repo.Store) error) f
 func (a *app) backend() (backend, func(), error) {
 	if a.server != "" {
 		if a.token == "" {
-			return nil, nil, usageError{errors.New("--server needs --token (or UPKEEP_REPO_TOKEN)")}
+			return nil, nil, cliutil.Usage(errors.New("--server needs --token (or UPKEEP_REPO_TOKEN)"))
 		}
 		return &repo.Client{BaseURL: a.server, Token: a.token}, func() {}, nil
 	}
@@ -178,11 +158,4 @@ func (a *app) print(v any, text func(io.Writer)) error {
 	return nil
 }
 
-func exactArgs(n int, names string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usageError{fmt.Errorf("expected %s, got %d argument(s)", names, len(args))}
-		}
-		return nil
-	}
-}
+var exactArgs = cliutil.ExactArgs

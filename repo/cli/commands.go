@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/internal/cliutil"
 	"github.com/upkeep-erp/upkeep/repo"
 )
 
@@ -45,7 +46,7 @@ func (a *app) publishCmd() *cobra.Command {
 		Short: "Validate and publish module archives (zip with upkeep.toml at the root)",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{fmt.Errorf("expected at least one ARCHIVE")}
+				return cliutil.Usage(fmt.Errorf("expected at least one ARCHIVE"))
 			}
 			return nil
 		},
@@ -100,7 +101,7 @@ func (a *app) extendCmd() *cobra.Command {
 		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			parsed, err := repo.ParseDepends(deps)
 			if err != nil {
-				return usageError{err}
+				return cliutil.Usage(err)
 			}
 			ext, err := b.Extend(cmd.Context(), args[0], args[1], parsed)
 			if err != nil {
@@ -133,7 +134,7 @@ func (a *app) maturityCmd() *cobra.Command {
 		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			level, err := catalog.ParseMaturity(args[2])
 			if err != nil {
-				return usageError{err}
+				return cliutil.Usage(err)
 			}
 			if err := b.SetMaturity(cmd.Context(), args[0], args[1], level); err != nil {
 				return err
@@ -152,7 +153,7 @@ func (a *app) defaultUpgradeCmd() *cobra.Command {
 		RunE: a.withBackend(func(cmd *cobra.Command, args []string, b backend) error {
 			on, err := strconv.ParseBool(args[1])
 			if err != nil {
-				return usageError{fmt.Errorf("%q: say true or false", args[1])}
+				return cliutil.Usage(fmt.Errorf("%q: say true or false", args[1]))
 			}
 			if err := b.SetDefaultUpgrade(cmd.Context(), args[0], on); err != nil {
 				return err

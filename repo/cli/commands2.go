@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/upkeep-erp/upkeep/internal/cliutil"
 	"github.com/upkeep-erp/upkeep/repo"
 )
 
@@ -84,7 +85,7 @@ func (a *app) logCmd() *cobra.Command {
 func (a *app) tokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens (local admin)", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return usageError{fmt.Errorf("token needs a subcommand: add, list or revoke")}
+			return cliutil.Usage(fmt.Errorf("token needs a subcommand: add, list or revoke"))
 		}}
 	cmd.AddCommand(a.tokenAddCmd(), a.tokenListCmd(), a.tokenRevokeCmd())
 	return cmd

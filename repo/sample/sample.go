@@ -60,6 +60,25 @@ func Catalog() []Module {
 	}
 }
 
+// Find returns the demo module name at version.
+func Find(name, version string) (Module, bool) {
+	for _, m := range Catalog() {
+		if m.Name == name && m.Version == version {
+			return m, true
+		}
+	}
+	return Module{}, false
+}
+
+// ArchiveOf builds the archive of the demo module name at version.
+func ArchiveOf(name, version string) ([]byte, error) {
+	m, ok := Find(name, version)
+	if !ok {
+		return nil, fmt.Errorf("no %s %s in the demo catalog", name, version)
+	}
+	return m.Archive()
+}
+
 // Manifest renders m's upkeep.toml.
 func (m Module) Manifest() string {
 	var b strings.Builder

@@ -19,17 +19,11 @@ var storySet = map[string]string{"core": "2.50.20", "arp": "1.3.0", "localizatio
 
 func archive(t *testing.T, name, version string) []byte {
 	t.Helper()
-	for _, m := range sample.Catalog() {
-		if m.Name == name && m.Version == version {
-			data, err := m.Archive()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return data
-		}
+	data, err := sample.ArchiveOf(name, version)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %s %s in the sample catalog", name, version)
-	return nil
+	return data
 }
 
 // instance creates the demo story's instance and returns its folder.
