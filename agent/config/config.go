@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -23,16 +24,77 @@ type Config struct {
 	ERP        ERP        `toml:"erp"`
 	Repository Repository `toml:"repository"`
 	Policy     Policy     `toml:"policy"`
+	Apply      Apply      `toml:"apply"`
 	State      State      `toml:"state"`
 	path       string
 }
 
 // ERP says which ERP the agent watches and how to reach it.
 type ERP struct {
-	Kind   string `toml:"kind"` // demo | tryton
-	Demo   Demo   `toml:"demo"`
-	Tryton Tryton `toml:"tryton"`
+	Kind    string        `toml:"kind"` // demo | tryton | command
+	Demo    Demo          `toml:"demo"`
+	Tryton  Tryton        `toml:"tryton"`
+	Command Command       `toml:"command"`
+	Server  Server        `toml:"server"` // how to stop and start the ERP's server
+	Health  []HealthCheck `toml:"health"` // checks run after the adapter's own, once the server is back
 }
+
+// Server says how the agent stops and starts the ERP's server. Give one of:
+// a systemd unit; a pidfile with the start command (the agent starts the
+// server detached and stops it with SIGTERM); or stop and start commands.
+type Server struct {
+	SystemdUnit string   `toml:"systemd_unit"`
+	PIDFile     string   `toml:"pidfile"`
+	Start       []string `toml:"start"`
+	Stop        []string `toml:"stop"`
+	Log         string   `toml:"log"`          // where a server the agent starts writes its output
+	StopTimeout Duration `toml:"stop_timeout"` // SIGTERM, then SIGKILL after this; default 30s
+}
+
+// HealthCheck is a check of the running ERP: an HTTP URL answering Status,
+// or a SQL query on the ERP database returning Expect.
+type HealthCheck struct {
+	Name   string `toml:"name"`
+	URL    string `toml:"url"`
+	Status int    `toml:"status"` // default 200
+	SQL    string `toml:"sql"`
+	Expect string `toml:"expect"`
+}
+
+// Command is an OpenERP-style ERP driven by commands.
+type Command struct {
+	Database   string   `toml:"database"`    // sqlite:///path or postgres://… of the ERP database
+	ModulesDir string   `toml:"modules_dir"` // the addons folder the agent swaps module folders in
+	Update     []string `toml:"update"`      // the update command; {modules} expands to a comma list or "all"
+	Health     []string `toml:"health"`      // a command that exits 0 when the server is healthy
+	Python     string   `toml:"python"`      // interpreter for .py migration scripts
+}
+
+// Apply tunes the apply procedure.
+type Apply struct {
+	ScriptTimeout Duration `toml:"script_timeout"` // per pre/post script; default 10m
+	UpdateTimeout Duration `toml:"update_timeout"` // the ERP's own update; default 2h
+	HealthTimeout Duration `toml:"health_timeout"` // deadline for the server to become healthy; default 2m
+}
+
+// Duration is a time.Duration written as "30s", "10m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"10m\"", b)
+	}
+	if v <= 0 {
+		return fmt.Errorf("%q: give a positive duration", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as Go does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
 
 // Demo locates a demo ERP instance.
 type Demo struct {
@@ -132,10 +194,12 @@ func (c *Config) defaults(base string) {
 	if c.ERP.Tryton.Python == "" {
 		c.ERP.Tryton.Python = "/usr/bin/python3"
 	}
+	c.Apply.defaults()
 	if c.State.Dir == "" {
 		c.State.Dir = "/var/lib/upkeep"
 	}
-	for _, p := range []*string{&c.ERP.Demo.Dir, &c.ERP.Tryton.TrytondConf, &c.Repository.TrustedRoot, &c.State.Dir} {
+	for _, p := range []*string{&c.ERP.Demo.Dir, &c.ERP.Tryton.TrytondConf, &c.Repository.TrustedRoot, &c.State.Dir,
+		&c.ERP.Server.PIDFile, &c.ERP.Server.Log, &c.ERP.Command.ModulesDir} {
 		abs(p)
 	}
 	for i := range c.Repository.Private {
@@ -233,4 +297,15 @@ func (c *Config) validatePolicy() error {
 		}
 	}
 	return nil
+}
+
+func (a *Apply) defaults() {
+	for _, d := range []struct {
+		p *Duration
+		v time.Duration
+	}{{&a.ScriptTimeout, 10 * time.Minute}, {&a.UpdateTimeout, 2 * time.Hour}, {&a.HealthTimeout, 2 * time.Minute}} {
+		if d.p.Duration == 0 {
+			d.p.Duration = d.v
+		}
+	}
 }

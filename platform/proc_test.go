@@ -1,0 +1,108 @@
+//go:build unix
+
+package platform
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestKillGroupReachesChildren(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	cmd := exec.Command("sh", "-c", `sleep 60 & echo $! > "$1"; wait`, "sh", pidFile)
+	OwnProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	for i := 0; i < 200 && child == 0; i++ {
+		b, _ := os.ReadFile(pidFile)
+		if len(b) > 0 && b[len(b)-1] == '\n' {
+			for _, c := range b[:len(b)-1] {
+				child = child*10 + int(c-'0')
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if child == 0 || !ProcessAlive(child) {
+		t.Fatalf("the grandchild did not start (pid %d)", child)
+	}
+	if err := KillGroup(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	for i := 0; i < 200 && ProcessAlive(child); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ProcessAlive(child) {
+		t.Errorf("grandchild %d survived KillGroup", child)
+	}
+	if err := KillGroup(cmd.Process.Pid); err != nil {
+		t.Errorf("KillGroup of a gone group: %v, want nil", err)
+	}
+}
+
+func TestLockFileIsExclusiveAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "apply.lock")
+	unlock, err := LockFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to the open file description: a second open in this
+	// process conflicts just as another process would.
+	if _, err := LockFile(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second lock: %v, want ErrLocked", err)
+	}
+	if err := exec.Command("flock", "-n", path, "true").Run(); err == nil {
+		t.Error("another process took the lock while it was held")
+	}
+	unlock()
+	again, err := LockFile(path)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	again()
+}
+
+func TestExchangeSwapsFoldersAndSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "new"), filepath.Join(dir, "live")
+	os.Mkdir(a, 0o755)
+	os.WriteFile(filepath.Join(a, "v"), []byte("2"), 0o644)
+	os.Symlink("/nonexistent/old", b)
+	if err := Exchange(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(b, "v")); string(got) != "2" {
+		t.Errorf("live holds %q, want the new folder", got)
+	}
+	if target, err := os.Readlink(a); err != nil || target != "/nonexistent/old" {
+		t.Errorf("the old symlink is not where the new folder was: %q, %v", target, err)
+	}
+	fresh := filepath.Join(dir, "fresh")
+	if err := Exchange(b, fresh); err != nil {
+		t.Fatalf("exchange onto a missing name: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, "v")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestFreeBytesAndSameFilesystem(t *testing.T) {
+	dir := t.TempDir()
+	n, err := FreeBytes(dir)
+	if err != nil || n <= 0 {
+		t.Fatalf("FreeBytes = %d, %v", n, err)
+	}
+	same, err := SameFilesystem(dir, filepath.Join(dir, "."))
+	if err != nil || !same {
+		t.Errorf("SameFilesystem(dir, dir) = %v, %v", same, err)
+	}
+	if same, _ := SameFilesystem(dir, "/proc"); same {
+		t.Error("a temp dir and /proc reported on one filesystem")
+	}
+}
