@@ -4,9 +4,11 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,4 +107,57 @@ func TestFreeBytesAndSameFilesystem(t *testing.T) {
 	if same, _ := SameFilesystem(dir, "/proc"); same {
 		t.Error("a temp dir and /proc reported on one filesystem")
 	}
+}
+
+func TestOwnProcessGroupDiesWithTheAgent(t *testing.T) {
+	if os.Getenv("UPKEEP_DEATHSIG_PARENT") != "" {
+		cmd := exec.Command("sleep", "60")
+		OwnProcessGroup(cmd)
+		if err := cmd.Start(); err != nil {
+			os.Exit(2)
+		}
+		os.WriteFile(os.Getenv("UPKEEP_DEATHSIG_PARENT"), []byte(fmt.Sprint(cmd.Process.Pid)), 0o644)
+		select {}
+	}
+	pidFile := filepath.Join(t.TempDir(), "child")
+	parent := exec.Command(os.Args[0], "-test.run=^TestOwnProcessGroupDiesWithTheAgent$")
+	parent.Env = append(os.Environ(), "UPKEEP_DEATHSIG_PARENT="+pidFile)
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	child := waitPID(t, pidFile)
+	parent.Process.Kill() // SIGKILL: the agent dies without cleaning up
+	parent.Wait()
+	for i := 0; i < 300 && ProcessAlive(child) && !zombie(child); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ProcessAlive(child) && !zombie(child) {
+		KillGroup(child)
+		t.Fatalf("the child %d outlived its SIGKILLed parent", child)
+	}
+}
+
+func waitPID(t *testing.T, path string) int {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			var pid int
+			fmt.Sscan(string(b), &pid)
+			return pid
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the parent never reported its child")
+	return 0
+}
+
+// zombie reports whether pid has exited and waits for a reaper (Linux only;
+// elsewhere it says false).
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return strings.HasPrefix(rest, "Z")
 }

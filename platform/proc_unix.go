@@ -9,12 +9,15 @@ import (
 )
 
 // OwnProcessGroup makes cmd the leader of a new process group, so that
-// KillGroup reaches every process it starts.
+// KillGroup reaches every process it starts, and (where the OS can) has it
+// killed when the agent dies, so that a crashed agent's recovery never runs
+// beside a half-finished update.
 func OwnProcessGroup(cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
+	dieWithParent(cmd.SysProcAttr)
 }
 
 // Detach makes cmd outlive the process that starts it: a new session with

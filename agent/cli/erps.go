@@ -23,8 +23,10 @@ func openERP(c *config.Config) (erp.Reader, error) {
 	case "tryton":
 		t := c.ERP.Tryton
 		return tryton.New(tryton.Config{TrytondConf: t.TrytondConf, Database: t.Database, Python: t.Python, PythonPath: t.PythonPath})
+	case "command":
+		return openCommandWriter(c)
 	}
-	return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: use demo or tryton", c.ERP.Kind))
+	return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: use demo, tryton or command", c.ERP.Kind))
 }
 
 // readInstalled reads the installed modules; failure means the ERP cannot be read.

@@ -26,6 +26,9 @@ type Config struct {
 	Policy     Policy     `toml:"policy"`
 	Apply      Apply      `toml:"apply"`
 	State      State      `toml:"state"`
+	API        API        `toml:"api"`
+	Schedule   Schedule   `toml:"schedule"`
+	Notify     Notify     `toml:"notify"`
 	path       string
 }
 
@@ -61,13 +64,66 @@ type HealthCheck struct {
 	Expect string `toml:"expect"`
 }
 
-// Command is an OpenERP-style ERP driven by commands.
+// Command is an OpenERP-style ERP driven by commands (package
+// agent/erp/command): an ir_module_module table, module folders with an
+// upkeep.toml or __manifest__.py, and its own update command.
 type Command struct {
-	Database   string   `toml:"database"`    // sqlite:///path or postgres://… of the ERP database
+	Database   string   `toml:"database"`    // sqlite:///abs/path or postgres://… of the ERP database
 	ModulesDir string   `toml:"modules_dir"` // the addons folder the agent swaps module folders in
-	Update     []string `toml:"update"`      // the update command; {modules} expands to a comma list or "all"
-	Health     []string `toml:"health"`      // a command that exits 0 when the server is healthy
-	Python     string   `toml:"python"`      // interpreter for .py migration scripts
+	AddonsPath []string `toml:"addons_path"` // further module folders, read only (e.g. Odoo's own addons), absolute
+	// Update is the ERP's update command (argv, no shell): {modules} expands
+	// to a comma list or "all"; optional {install} and {disable} to the
+	// modules to install and disable. A placeholder whose list is empty is
+	// left out with its argument, and so is the flag before a placeholder
+	// that stands alone (-u {modules}).
+	Update []string `toml:"update"`
+	Health []string `toml:"health"` // a command that exits 0 when the server is healthy
+	Python string   `toml:"python"` // interpreter for .py migration scripts; default python3
+}
+
+// Check checks the keys of [erp.command]; the error names the key and the fix.
+func (c Command) Check() error {
+	if err := checkDatabaseURL(c.Database); err != nil {
+		return err
+	}
+	if c.ModulesDir == "" || !filepath.IsAbs(c.ModulesDir) {
+		return fmt.Errorf("erp.command.modules_dir = %q: give the addons folder where Upkeep places module folders", c.ModulesDir)
+	}
+	for _, p := range c.AddonsPath {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("erp.command.addons_path: %q is relative: give absolute paths", p)
+		}
+	}
+	switch {
+	case len(c.Update) == 0 || strings.TrimSpace(c.Update[0]) == "":
+		return errors.New(`erp.command.update is empty: give the ERP's update command, e.g. ["/opt/odoo/odoo-bin", "-c", "/etc/odoo.conf", "-d", "erp", "-u", "{modules}", "--stop-after-init"]`)
+	case strings.Contains(c.Update[0], "{"):
+		return fmt.Errorf("erp.command.update: the program %q holds a placeholder: put {modules} in an argument", c.Update[0])
+	case !strings.Contains(strings.Join(c.Update, "\x00"), "{modules}"):
+		return errors.New(`erp.command.update has no {modules} placeholder: add it where the ERP takes the modules to update, e.g. "-u", "{modules}"`)
+	}
+	if len(c.Health) > 0 && strings.TrimSpace(c.Health[0]) == "" {
+		return errors.New("erp.command.health: the program is empty: give a command that exits 0 when the server is healthy")
+	}
+	return nil
+}
+
+// checkDatabaseURL accepts sqlite:///ABSOLUTE/PATH and postgres(ql)://…/NAME.
+func checkDatabaseURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case s == "":
+		return errors.New("erp.command.database is empty: give the ERP database as sqlite:///path/to/file or postgresql://USER@HOST:PORT/NAME")
+	case err != nil:
+		return fmt.Errorf("erp.command.database does not parse: %w; write sqlite:///path/to/file or postgresql://USER@HOST:PORT/NAME", err)
+	case u.Scheme == "sqlite" && (u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || len(u.Path) < 2):
+		return fmt.Errorf("erp.command.database = %q: write an absolute path after sqlite:// (three slashes: sqlite:///var/lib/erp/erp.sqlite)", s)
+	case (u.Scheme == "postgres" || u.Scheme == "postgresql") && strings.Trim(u.Path, "/") == "":
+		return fmt.Errorf("erp.command.database = %s: name the database as the URL's path, e.g. postgresql://odoo@localhost:5432/erp", u.Redacted())
+	case u.Scheme != "sqlite" && u.Scheme != "postgres" && u.Scheme != "postgresql":
+		return fmt.Errorf("erp.command.database: scheme %q is not supported: use sqlite:///path or postgresql://…", u.Scheme)
+	}
+	return nil
 }
 
 // Apply tunes the apply procedure.
@@ -98,15 +154,45 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 
 // Demo locates a demo ERP instance.
 type Demo struct {
-	Dir string `toml:"dir"`
+	Dir     string   `toml:"dir"`
+	URL     string   `toml:"url"`     // the running server's base URL; default http://127.0.0.1:8069
+	Command []string `toml:"command"` // the demo-erp program; default demo-erp next to upkeep, else on PATH
 }
 
-// Tryton locates a Tryton 6.0 instance.
+// Tryton locates a Tryton 6.0 instance (package agent/erp/tryton).
 type Tryton struct {
 	TrytondConf string   `toml:"trytond_conf"`
 	Database    string   `toml:"database"`
 	Python      string   `toml:"python"`
-	PythonPath  []string `toml:"python_path"`
+	PythonPath  []string `toml:"python_path"` // further PYTHONPATH entries, after modules_overlay
+	// ModulesOverlay is the module overlay the agent controls: the first
+	// PYTHONPATH entry of trytond, trytond-admin and trytond-console,
+	// holding trytond/modules/<module> (built by the setup). Needed to apply.
+	ModulesOverlay string `toml:"modules_overlay"`
+	URL            string `toml:"url"`           // the server's JSON-RPC root; default from [web] listen
+	User           string `toml:"user"`          // with password_file: the health check logs in
+	PasswordFile   string `toml:"password_file"` // the first line is user's password
+	PGBackup       string `toml:"pg_backup"`     // PostgreSQL backups: "pg-template" (default) or "pg-dump"
+}
+
+// Check checks the keys of [erp.tryton]; the error names the key and the fix.
+func (t Tryton) Check() error {
+	if t.TrytondConf == "" || t.Database == "" {
+		return errors.New("erp.tryton needs trytond_conf (the trytond.conf path) and database (the database name)")
+	}
+	if t.ModulesOverlay != "" && (!filepath.IsAbs(t.ModulesOverlay) || filepath.Clean(t.ModulesOverlay) == "/") {
+		return fmt.Errorf("erp.tryton.modules_overlay = %q: give a folder of its own for the overlay, e.g. /var/lib/upkeep/tryton-overlay", t.ModulesOverlay)
+	}
+	if u, err := url.Parse(t.URL); t.URL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return fmt.Errorf("erp.tryton.url = %q: give the server's address, e.g. http://127.0.0.1:8000/, or leave it out to use [web] listen", t.URL)
+	}
+	if (t.User == "") != (t.PasswordFile == "") {
+		return errors.New("erp.tryton.user and password_file go together: set both for the logged-in health check, or neither")
+	}
+	if t.PGBackup != "" && t.PGBackup != "pg-template" && t.PGBackup != "pg-dump" {
+		return fmt.Errorf(`erp.tryton.pg_backup = %q: use "pg-template" (a clone on the same cluster) or "pg-dump"`, t.PGBackup)
+	}
+	return nil
 }
 
 // Repository is the central repository the agent trusts.
@@ -133,9 +219,62 @@ type Policy struct {
 	Maturity           map[string]string `toml:"maturity"` // per-module minimum
 }
 
+// API is the local API the CLI and the tray use: a unix socket (a named
+// pipe on Windows). Anyone who can open it may read; root and members of
+// AdminGroup may act (scan, apply, rehearse, override, hold, settings).
+type API struct {
+	Socket     string `toml:"socket"`      // default /run/upkeep/upkeep.sock (\\.\pipe\upkeep on Windows)
+	Group      string `toml:"group"`       // the socket's group (mode 0660): its members may connect; default root's only
+	AdminGroup string `toml:"admin_group"` // members may act as root does; default none
+}
+
+func (a API) validate() error {
+	if a.Socket != "" && !filepath.IsAbs(a.Socket) {
+		return fmt.Errorf("api.socket = %q: give an absolute path such as /run/upkeep/upkeep.sock", a.Socket)
+	}
+	return nil
+}
+
 // State is where the agent keeps its own data.
 type State struct {
 	Dir string `toml:"dir"`
+}
+
+// Schedule is when the service scans and what it does on its own
+// (agent/schedule; checked in schedule.go).
+type Schedule struct {
+	Every   Duration       `toml:"every"`   // scan period; default 6h (or give cron)
+	Cron    string         `toml:"cron"`    // a cron expression instead of every, e.g. "0 3 * * *"
+	Jitter  Duration       `toml:"jitter"`  // random delay after each tick; default 30m (a quarter of a shorter period)
+	Windows []string       `toml:"windows"` // maintenance windows, e.g. ["Sat 02:00-04:00", "Mon-Fri 22:00-23:30"]
+	Policy  SchedulePolicy `toml:"policy"`
+}
+
+// SchedulePolicy is what the schedule does with each kind of change:
+// "notify", "stage" (download and stage) or "apply" (patches only, inside a
+// maintenance window).
+type SchedulePolicy struct {
+	Patches          string `toml:"patches"`           // default notify
+	Updates          string `toml:"updates"`           // notify or stage; default notify
+	Upgrades         string `toml:"upgrades"`          // notify or stage; default notify
+	RequireRehearsal bool   `toml:"require_rehearsal"` // a silent apply needs a passed rehearsal of the same plan
+}
+
+// Notify is where events are sent besides the log and the tray.
+type Notify struct {
+	WebhookURL        string `toml:"webhook_url"`         // JSON POST of each batch of events
+	WebhookSecretFile string `toml:"webhook_secret_file"` // optional: HMAC-SHA256 key signing each POST
+	SMTP              SMTP   `toml:"smtp"`
+}
+
+// SMTP is the mail server that carries the e-mail report.
+type SMTP struct {
+	Host         string   `toml:"host"`
+	Port         int      `toml:"port"` // default 25; 587 for submission
+	From         string   `toml:"from"`
+	To           []string `toml:"to"`
+	User         string   `toml:"user"`          // optional: authenticate (after STARTTLS)
+	PasswordFile string   `toml:"password_file"` // the password, in a file readable only by the agent
 }
 
 // Load reads and validates the file at path. Relative paths inside it are
@@ -195,10 +334,13 @@ func (c *Config) defaults(base string) {
 		c.ERP.Tryton.Python = "/usr/bin/python3"
 	}
 	c.Apply.defaults()
+	c.Schedule.defaults()
+	abs(&c.Notify.WebhookSecretFile)
+	abs(&c.Notify.SMTP.PasswordFile)
 	if c.State.Dir == "" {
 		c.State.Dir = "/var/lib/upkeep"
 	}
-	for _, p := range []*string{&c.ERP.Demo.Dir, &c.ERP.Tryton.TrytondConf, &c.Repository.TrustedRoot, &c.State.Dir,
+	for _, p := range []*string{&c.ERP.Demo.Dir, &c.ERP.Tryton.TrytondConf, &c.ERP.Tryton.ModulesOverlay, &c.ERP.Tryton.PasswordFile, &c.Repository.TrustedRoot, &c.State.Dir,
 		&c.ERP.Server.PIDFile, &c.ERP.Server.Log, &c.ERP.Command.ModulesDir} {
 		abs(p)
 	}
@@ -219,7 +361,7 @@ func (c *Config) Path() string { return c.path }
 
 // Validate checks every value; the error names the key and the fix.
 func (c *Config) Validate() error {
-	for _, check := range []func() error{c.validateERP, c.validateRepository, c.validatePolicy} {
+	for _, check := range []func() error{c.validateERP, c.validateRepository, c.validatePolicy, c.API.validate, c.Schedule.validate, c.Notify.validate} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -234,13 +376,20 @@ func (c *Config) validateERP() error {
 			return errors.New("erp.demo.dir is empty: give the demo ERP instance's folder")
 		}
 	case "tryton":
-		if c.ERP.Tryton.TrytondConf == "" || c.ERP.Tryton.Database == "" {
-			return errors.New("erp.tryton needs trytond_conf (the trytond.conf path) and database (the database name)")
+		if err := c.ERP.Tryton.Check(); err != nil {
+			return err
+		}
+	case "command":
+		if err := c.ERP.Command.Check(); err != nil {
+			return err
+		}
+		if len(c.ERP.Command.Health) == 0 && len(c.ERP.Health) == 0 {
+			return errors.New("erp.command.health is empty and there is no [[erp.health]] check: say how to tell that the ERP's server is healthy, e.g. health = [\"curl\", \"-fsS\", \"http://127.0.0.1:8069/web/health\"]")
 		}
 	case "":
-		return errors.New(`erp.kind is missing: say "demo" or "tryton"`)
+		return errors.New(`erp.kind is missing: say "demo", "tryton" or "command"`)
 	default:
-		return fmt.Errorf(`erp.kind = %q: unknown ERP kind; use "demo" or "tryton"`, c.ERP.Kind)
+		return fmt.Errorf(`erp.kind = %q: unknown ERP kind; use "demo", "tryton" or "command"`, c.ERP.Kind)
 	}
 	return nil
 }

@@ -103,6 +103,7 @@ type Updater interface {
 	ModuleDir(name string) (string, error)
 	// StagingDir is a folder the ERP never loads code from, on the same
 	// filesystem as every ModuleDir, where the runner stages new folders.
+	// It exists when StagingDir returns (the adapter creates it).
 	StagingDir() (string, error)
 	// CanDisable says whether Update honours Disable; when false, a plan
 	// that disables modules is refused before anything starts, with the reason.

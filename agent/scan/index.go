@@ -10,17 +10,12 @@ import (
 
 // Index is the merged view of the subscribed repositories' listings: per
 // module, every release once (from the first repository that lists it),
-// ascending, and the module's default_upgrade flag. NewIndex only links the
-// listings by module; a module is merged the first time a scan needs it.
-// Build the Index once per set of listings and reuse it: it is safe for
-// concurrent scans, and no scan changes what it says.
+// ascending, and the module's default_upgrade flag. It reads a Listings;
+// a module is merged the first time a scan needs it. Build the Index once
+// per set of listings and reuse it: it is safe for concurrent scans, and no
+// scan changes what it says.
 type Index struct {
-	listings []*catalog.Listing
-	head     map[string]int32 // module -> its number
-	first    []int32          // module number -> its first listing
-	tail     []int32          // module number -> its last listing
-	next     []int32          // listing -> the module's next listing, or -1
-	repos    []string
+	set *Listings
 
 	mu     sync.Mutex
 	merged map[string]*listed
@@ -37,39 +32,36 @@ type listed struct {
 
 // offer is a release and the repository it is taken from.
 type offer struct {
-	rel  *catalog.Release
+	ver  catalog.Version
+	rel  *crel
 	repo string
 }
 
-// NewIndex links listings, in subscription order: when a version appears in
-// several repositories the first listing's release is kept, and when the
+// NewIndex indexes listings, in subscription order: when a version appears
+// in several repositories the first listing's release is kept, and when the
 // repositories disagree on a module's default_upgrade flag, false wins. The
 // listings must have passed catalog.ParseListing or Validate (NewIndex checks
-// only what it relies on); the releases are referenced, not copied, so do
-// not change them while the Index is in use.
+// only what it relies on). It copies them into a Listings, so they may be
+// dropped afterwards; an agent that holds many listings saves memory by
+// adding each to a Listings as it decodes it and calling Listings.Index.
 func NewIndex(listings []*catalog.Listing) (*Index, error) {
-	x := &Index{listings: listings, head: make(map[string]int32, len(listings)), next: make([]int32, len(listings)),
-		merged: map[string]*listed{}}
-	lastRepo := ""
-	for i, l := range listings {
-		if err := checkListing(i, l); err != nil {
+	var s Listings
+	for _, l := range listings {
+		if err := s.add(l); err != nil {
 			return nil, fmt.Errorf("scan.NewIndex: %w", err)
 		}
-		if l.Repository != lastRepo && !slices.Contains(x.repos, l.Repository) {
-			x.repos = append(x.repos, l.Repository)
-		}
-		lastRepo = l.Repository
-		x.next[i] = -1
-		if h, ok := x.head[l.Module]; ok {
-			x.next[x.tail[h]] = int32(i)
-			x.tail[h] = int32(i)
-			continue
-		}
-		x.head[l.Module] = int32(len(x.tail))
-		x.first = append(x.first, int32(i))
-		x.tail = append(x.tail, int32(i))
 	}
-	return x, nil
+	return s.Index(), nil
+}
+
+// Index returns the index of the listings added so far; the Listings then
+// refuses more Adds. Call it after the last Add (not concurrently with Add
+// or another Index); the Index shares the listings' arrays, and each Index
+// built from them merges modules on its own.
+func (s *Listings) Index() *Index {
+	s.indexed = true
+	s.strIDs, s.verIDs, s.depIDs = nil, nil, nil // only Add needs them
+	return &Index{set: s, merged: map[string]*listed{}}
 }
 
 // checkListing checks what the index relies on and can check cheaply: a
@@ -93,55 +85,56 @@ func (x *Index) module(name string) *listed {
 	if m, ok := x.merged[name]; ok {
 		return m
 	}
-	h, ok := x.head[name]
+	h, ok := x.set.mods[name]
 	if !ok {
 		return nil
 	}
-	i := x.first[h]
-	m := &listed{name: name, defaultUpgrade: x.listings[i].DefaultUpgrade, duFrom: x.listings[i].Repository}
-	for ; i >= 0; i = x.next[i] {
-		m.add(x.listings[i])
+	s := x.set
+	i := s.first[h]
+	m := &listed{name: name, defaultUpgrade: s.lists[i].du, duFrom: s.strs[s.lists[i].repo]}
+	for ; i >= 0; i = s.lists[i].next {
+		m.add(s, &s.lists[i])
 	}
 	x.merged[name] = m
 	return m
 }
 
-// add merges one listing into module m.
-func (m *listed) add(l *catalog.Listing) {
-	if m.duFrom != l.Repository && m.defaultUpgrade != l.DefaultUpgrade {
+// add merges listing c of s into module m.
+func (m *listed) add(s *Listings, c *clist) {
+	repo := s.strs[c.repo]
+	if m.duFrom != repo && m.defaultUpgrade != c.du {
 		m.warnings = append(m.warnings, fmt.Sprintf("repositories %s and %s disagree on %s's default_upgrade flag; the scan uses false",
-			m.duFrom, l.Repository, l.Module))
+			m.duFrom, repo, m.name))
 		m.defaultUpgrade = false
 	}
-	vs := l.Versions
-	if n := len(m.offers); n == 0 || len(vs) > 0 && m.offers[n-1].rel.Version.Less(vs[0].Version) {
-		for i := range vs { // the listing ascends and comes after: append
-			m.offers = append(m.offers, offer{rel: &vs[i], repo: l.Repository})
+	rels := s.rels[c.rels : c.rels+c.n]
+	if n := len(m.offers); n == 0 || len(rels) > 0 && m.offers[n-1].ver.Less(s.version(&rels[0])) {
+		m.offers = slices.Grow(m.offers, len(rels))
+		for i := range rels { // the listing ascends and comes after: append
+			m.offers = append(m.offers, offer{ver: s.version(&rels[i]), rel: &rels[i], repo: repo})
 		}
 		return
 	}
-	for i := range vs {
-		m.merge(offer{rel: &vs[i], repo: l.Repository})
+	for i := range rels {
+		m.merge(offer{ver: s.version(&rels[i]), rel: &rels[i], repo: repo})
 	}
 }
 
 // merge inserts o into m's ascending offers unless the version is there already.
 func (m *listed) merge(o offer) {
-	i, found := slices.BinarySearchFunc(m.offers, o.rel.Version, func(e offer, v catalog.Version) int {
-		return e.rel.Version.Compare(v)
-	})
+	i, found := slices.BinarySearchFunc(m.offers, o.ver, func(e offer, v catalog.Version) int { return e.ver.Compare(v) })
 	if !found {
 		m.offers = slices.Insert(m.offers, i, o)
 		return
 	}
-	if prev := m.offers[i]; prev.rel.Archive.SHA256 != o.rel.Archive.SHA256 {
+	if prev := m.offers[i]; prev.rel.sha != o.rel.sha {
 		m.warnings = append(m.warnings, fmt.Sprintf("%s %s differs between repositories %s and %s (different archives); the scan uses %s's; tell the repositories' operators",
-			m.name, o.rel.Version, prev.repo, o.repo, prev.repo))
+			m.name, o.ver, prev.repo, o.repo, prev.repo))
 	}
 }
 
 // Repositories returns the repositories merged, in the order first seen.
-func (x *Index) Repositories() []string { return slices.Clone(x.repos) }
+func (x *Index) Repositories() []string { return slices.Clone(x.set.repos) }
 
 // Warnings returns what merging found suspicious (repositories that
 // disagree) about the modules scans have needed so far, sorted by module.
@@ -164,21 +157,19 @@ func (x *Index) Warnings() []string {
 
 // has reports whether some listing has module name (without merging it).
 func (x *Index) has(name string) bool {
-	_, ok := x.head[name]
+	_, ok := x.set.mods[name]
 	return ok
 }
 
 // Modules returns how many modules the index lists.
-func (x *Index) Modules() int { return len(x.first) }
+func (x *Index) Modules() int { return len(x.set.first) }
 
 // find returns the offer of module at version v, if listed.
 func (m *listed) find(v catalog.Version) (offer, bool) {
 	if m == nil {
 		return offer{}, false
 	}
-	i, found := slices.BinarySearchFunc(m.offers, v, func(e offer, v catalog.Version) int {
-		return e.rel.Version.Compare(v)
-	})
+	i, found := slices.BinarySearchFunc(m.offers, v, func(e offer, v catalog.Version) int { return e.ver.Compare(v) })
 	if !found {
 		return offer{}, false
 	}

@@ -92,6 +92,43 @@ func (p *problem) buildEdges() {
 			}
 		}
 	}
+	group := map[int32]int32{}
+	for j := range p.mods {
+		p.buildGroups(j, group)
+	}
+}
+
+// buildGroups groups the values that depend on module j by the mask of j's
+// values they need; group is scratch.
+func (p *problem) buildGroups(j int, group map[int32]int32) {
+	m := &p.mods[j]
+	clear(group)
+	for _, re := range m.rev {
+		for _, vm := range p.mods[re.from].edges[re.edge].per {
+			g, ok := group[vm.mask]
+			if !ok {
+				g = int32(len(m.groups))
+				group[vm.mask] = g
+				m.groups = append(m.groups, revGroup{mask: vm.mask})
+			}
+			m.groups[g].end++ // a count, until the ranges are laid out
+		}
+	}
+	start := int32(len(p.needers))
+	for g := range m.groups {
+		n := m.groups[g].end
+		m.groups[g].start, m.groups[g].end = start, start
+		start += n
+	}
+	p.needers = slices.Grow(p.needers, int(start)-len(p.needers))[:start]
+	for _, re := range m.rev {
+		k := &p.mods[re.from]
+		for _, vm := range k.edges[re.edge].per {
+			g := &m.groups[group[vm.mask]]
+			p.needers[g.end] = needer{k: re.from, word: int32(k.off) + vm.val/64, bit: 1 << (vm.val % 64)}
+			g.end++
+		}
+	}
 }
 
 // buildModuleEdges builds module i's edges: per target, the mask each value

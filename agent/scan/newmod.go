@@ -19,7 +19,7 @@ func (sc *scanner) newModules() []NewModule {
 			if _, held := p.pol.Holds[name]; !held {
 				out = append(out, NewModule{Module: name, Reasons: []string{fmt.Sprintf(
 					"no subscribed repository (%s) offers %s; check the name or subscribe to the repository that has it",
-					strings.Join(p.idx.repos, ", "), name)}})
+					strings.Join(p.idx.set.repos, ", "), name)}})
 			}
 		case p.mods[k].kind == kindRequested:
 			out = append(out, sc.newModule(k))
@@ -46,7 +46,7 @@ func (sc *scanner) newModule(k int) NewModule {
 		return n
 	}
 	v := &m.vals[t]
-	n.Version, n.Maturity, n.Summary, n.Repository = v.ver, v.rel.Maturity, v.rel.Summary, v.repo
+	n.Version, n.Maturity, n.Summary, n.Repository = v.ver, v.rel.mat(), sc.p.idx.set.summary(v.rel), v.repo
 	for i, ctx := range sc.ctxs {
 		if ctx.sol[k] != 0 {
 			n.Stage = i + 1

@@ -11,11 +11,11 @@ import (
 // upgrade_from is above the installed version, or nil when it is not.
 func (sc *scanner) path(k, j int) *Path {
 	m := &sc.p.mods[k]
-	rel := m.vals[j].rel
-	if rel.UpgradeFrom == nil || rel.UpgradeFrom.Compare(m.vals[m.cur].ver) <= 0 {
+	needs, ok := sc.p.idx.set.upgradeFrom(m.vals[j].rel)
+	if !ok || needs.Compare(m.vals[m.cur].ver) <= 0 {
 		return nil
 	}
-	p := &Path{Module: m.name, To: m.vals[j].ver, Needs: *rel.UpgradeFrom, Steps: []catalog.Version{}}
+	p := &Path{Module: m.name, To: m.vals[j].ver, Needs: needs, Steps: []catalog.Version{}}
 	var verbs []string
 	prev := m.cur
 	for _, s := range sc.steps(k, j) {

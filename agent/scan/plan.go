@@ -211,13 +211,13 @@ func (p *problem) depsOfValue(k, v int) []int {
 // plannedChange describes module k moving from value f to value t.
 func (sc *scanner) plannedChange(stage, k, f, t int) PlannedChange {
 	c := sc.change(stage, k, f, t)
-	rel := sc.p.mods[k].vals[t].rel
+	set, rel := sc.p.idx.set, sc.p.mods[k].vals[t].rel
 	pc := PlannedChange{Stage: stage, Module: c.Module, From: c.From, To: c.To, Kind: c.Kind, Repository: c.Repository,
-		Archive: rel.Archive, Pre: []catalog.Script{}, Post: []catalog.Script{}}
+		Archive: set.archive(rel), Pre: []catalog.Script{}, Post: []catalog.Script{}}
 	if f == 0 {
 		return pc
 	}
-	for _, s := range rel.Scripts {
+	for _, s := range set.scriptsOf(rel) {
 		if !s.AppliesTo(c.From, c.To) {
 			continue
 		}

@@ -31,6 +31,7 @@ type problem struct {
 	core     int
 	words    int      // domain words of all modules
 	masks    []uint64 // dependency masks, addressed by offset
+	needers  []needer // every revGroup's values
 	maskOf   map[rangeKey]int
 	warnMu   sync.Mutex
 	warnings []string
@@ -52,16 +53,17 @@ type pmod struct {
 	requested  bool // upgrades requested by the policy
 	neededBy   string
 	off, nw    int
-	edges      []edge    // one per module this one's values depend on
-	rev        []revEdge // edges of other modules pointing here
-	clDeps     []int     // modules the installed version depends on
-	clRev      []int     // installed modules whose installed version depends on this one
+	edges      []edge     // one per module this one's values depend on
+	rev        []revEdge  // edges of other modules pointing here
+	groups     []revGroup // the values those edges come from, by mask
+	clDeps     []int      // modules the installed version depends on
+	clRev      []int      // installed modules whose installed version depends on this one
 }
 
 // value is one version a module may end at.
 type value struct {
 	ver    catalog.Version
-	rel    *catalog.Release // nil for an installed version no repository lists
+	rel    *crel // nil for an installed version no repository lists
 	repo   string
 	deps   []pdep
 	kind   catalog.ChangeKind // from the installed version; KindNew for a new module
@@ -91,6 +93,17 @@ type edge struct {
 type valMask struct{ val, mask int32 }
 
 type revEdge struct{ from, edge int32 }
+
+// revGroup is the values of other modules that need one mask of a module's
+// values: p.needers[start:end]. While the module's domain meets the mask,
+// none of them needs looking at.
+type revGroup struct{ mask, start, end int32 }
+
+// needer is one value of module k: its domain word and bit.
+type needer struct {
+	k, word int32
+	bit     uint64
+}
 
 // newProblem compiles the scan's inputs.
 func newProblem(idx *Index, installed []Installed, pol *Policy) *problem {
@@ -125,7 +138,7 @@ func (p *problem) addInstalled(in Installed) {
 	m.requested = slices.Contains(p.pol.Upgrades, in.Module)
 	var newer []offer
 	if m.listed != nil {
-		i, found := slices.BinarySearchFunc(m.listed.offers, in.Version, func(e offer, v catalog.Version) int { return e.rel.Version.Compare(v) })
+		i, found := slices.BinarySearchFunc(m.listed.offers, in.Version, func(e offer, v catalog.Version) int { return e.ver.Compare(v) })
 		if found {
 			i++
 		}
@@ -135,8 +148,8 @@ func (p *problem) addInstalled(in Installed) {
 	m.vals[1] = p.installedValue(m.listed, in)
 	min := p.pol.minimum(in.Module, false)
 	for _, o := range newer {
-		v := value{ver: o.rel.Version, rel: o.rel, repo: o.repo, deps: toPdeps(o.rel.Depends)}
-		v.wide = !m.held && o.rel.Maturity >= min
+		v := value{ver: o.ver, rel: o.rel, repo: o.repo, deps: p.idx.set.pdeps(o.rel)}
+		v.wide = !m.held && o.rel.mat() >= min
 		m.vals = append(m.vals, v)
 	}
 	if in.Core {
@@ -169,7 +182,7 @@ func (p *problem) classifyValues() {
 func (p *problem) kind(k, f, t int) catalog.ChangeKind {
 	m := &p.mods[k]
 	from, to := &m.vals[f], &m.vals[t]
-	kind := catalog.ClassifyRelease(from.ver, *to.rel)
+	kind := catalog.ClassifyRelease(from.ver, catalog.Release{Version: to.ver, Patch: to.rel.patch()})
 	if m.core {
 		return kind
 	}
@@ -180,7 +193,7 @@ func (p *problem) kind(k, f, t int) catalog.ChangeKind {
 		return kind
 	case fs != ts:
 		return catalog.KindUpgrade
-	case kind == catalog.KindUpgrade && to.rel.Patch:
+	case kind == catalog.KindUpgrade && to.rel.patch():
 		return catalog.KindPatch
 	case kind == catalog.KindUpgrade:
 		return catalog.KindUpdate
@@ -204,7 +217,7 @@ func (p *problem) installedValue(l *listed, in Installed) value {
 	v := value{ver: in.Version, kind: catalog.KindNone, wide: true, policy: true}
 	if o, ok := l.find(in.Version); ok {
 		v.rel, v.repo = o.rel, o.repo
-		v.deps = toPdeps(o.rel.Depends)
+		v.deps = p.idx.set.pdeps(o.rel)
 		return v
 	}
 	v.deps = toPdeps(in.Depends)
@@ -258,8 +271,8 @@ func (p *problem) addNew(name string, kind modKind, neededBy string) {
 	m.du, m.duOverride = p.defaultUpgrade(m.listed, name)
 	min := p.pol.minimum(name, true)
 	for _, o := range m.listed.offers {
-		if o.rel.Maturity >= min {
-			m.vals = append(m.vals, value{ver: o.rel.Version, rel: o.rel, repo: o.repo, deps: toPdeps(o.rel.Depends),
+		if o.rel.mat() >= min {
+			m.vals = append(m.vals, value{ver: o.ver, rel: o.rel, repo: o.repo, deps: p.idx.set.pdeps(o.rel),
 				kind: catalog.KindNew, wide: true, policy: true})
 		}
 	}

@@ -286,8 +286,8 @@ func (w *worker) candidates(k int) lists {
 func (sc *scanner) candidate(k, j int) Candidate {
 	m := &sc.p.mods[k]
 	v := &m.vals[j]
-	return Candidate{Module: m.name, From: m.vals[m.cur].ver, To: v.ver, Kind: v.kind, Maturity: v.rel.Maturity,
-		Summary: v.rel.Summary, Repository: v.repo, Source: m.source, Stage: sc.stage[k][j], Path: sc.path(k, j)}
+	return Candidate{Module: m.name, From: m.vals[m.cur].ver, To: v.ver, Kind: v.kind, Maturity: v.rel.mat(),
+		Summary: sc.p.idx.set.summary(v.rel), Repository: v.repo, Source: m.source, Stage: sc.stage[k][j], Path: sc.path(k, j)}
 }
 
 // noticeText says why an upgrade of module k is not proposed.

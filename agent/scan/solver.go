@@ -210,14 +210,8 @@ func (s *solver) propagate() bool {
 // dependencies (disabling a module disables what depends on it).
 func (s *solver) revise(j int) bool {
 	m := &s.p.mods[j]
-	for _, re := range m.rev {
-		k := int(re.from)
-		for _, vm := range s.p.mods[k].edges[re.edge].per {
-			if s.has(k, int(vm.val)) && !s.intersects(j, int(vm.mask)) {
-				s.remove(k, int(vm.val))
-			}
-		}
-		if s.empty(k) {
+	for g := range m.groups {
+		if !s.reviseGroup(j, &m.groups[g]) {
 			return false
 		}
 	}
@@ -229,10 +223,42 @@ func (s *solver) revise(j int) bool {
 	return s.reviseClosure(j)
 }
 
+// reviseGroup removes the values of group g, when module j has no value
+// left in g's mask (they need one); it reports false when that leaves a
+// module without values.
+func (s *solver) reviseGroup(j int, g *revGroup) bool {
+	if s.intersects(j, int(g.mask)) {
+		return true
+	}
+	for _, n := range s.p.needers[g.start:g.end] {
+		if w := s.dom[n.word]; w&n.bit != 0 {
+			s.setWord(int(n.word), w&^n.bit)
+			s.touch(int(n.k))
+			if w&^n.bit == 0 && s.empty(int(n.k)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // reviseTarget removes from ed.to the versions no value of j accepts.
 func (s *solver) reviseTarget(j int, ed *edge) bool {
 	if s.intersects(j, ed.noDep) {
 		return true
+	}
+	if mj, mt := &s.p.mods[j], &s.p.mods[ed.to]; mj.nw == 1 && mt.nw == 1 {
+		dj, u := s.dom[mj.off], uint64(0)
+		for _, vm := range ed.per {
+			if dj&(1<<vm.val) != 0 {
+				u |= s.p.masks[vm.mask]
+			}
+		}
+		if x := s.dom[mt.off] & u; x != s.dom[mt.off] {
+			s.setWord(mt.off, x)
+			s.touch(ed.to)
+		}
+		return s.dom[mt.off] != 0
 	}
 	nw := s.p.mods[ed.to].nw
 	u := s.tmp[:nw]

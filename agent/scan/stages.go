@@ -35,7 +35,11 @@ func (p *problem) reachable(k, j, f int) bool {
 		return true
 	}
 	r := p.mods[k].vals[j].rel
-	return r == nil || r.UpgradeFrom == nil || r.UpgradeFrom.Compare(p.mods[k].vals[f].ver) <= 0
+	if r == nil || r.upgradeFrom == 0 {
+		return true
+	}
+	from, _ := p.idx.set.upgradeFrom(r)
+	return from.Compare(p.mods[k].vals[f].ver) <= 0
 }
 
 // stageDomain writes into out module k's domain for a step that starts at

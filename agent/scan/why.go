@@ -162,8 +162,10 @@ func (sc *scanner) wayOut(from, e, k, j int) *WayOut {
 	for pass := 0; pass < 3 && best < 0; pass++ {
 		for t := len(b.vals) - 1; t > b.cur; t-- {
 			v := &b.vals[t]
-			ok := !v.dead && (pass == 0 && v.policy && v.kind != catalog.KindUpgrade || pass == 1 && v.policy || pass == 2 && v.wide)
-			if mask := p.perOf(from, e, t); ok && (mask < 0 || p.maskHas(mask, j)) {
+			if v.dead || !(pass == 0 && v.policy && v.kind != catalog.KindUpgrade || pass == 1 && v.policy || pass == 2 && v.wide) {
+				continue
+			}
+			if mask := p.perOf(from, e, t); mask < 0 || p.maskHas(mask, j) {
 				best = t
 				break
 			}

@@ -6,6 +6,5 @@ package pins
 import (
 	_ "fyne.io/fyne/v2/app"
 	_ "github.com/jmoiron/sqlx"
-	_ "github.com/kardianos/service"
 	_ "github.com/mattn/go-sqlite3"
 )

@@ -17,9 +17,13 @@ import (
 	"github.com/upkeep-erp/upkeep/demoerp"
 )
 
-// Config locates a demo ERP instance.
+// Config locates a demo ERP instance and says how to drive it.
 type Config struct {
 	Dir string // the instance folder: addons/ and erp.sqlite
+	// The write side (NewWriter) only:
+	URL     string     // the running server's base URL; default DefaultURL
+	Command []string   // the demo-erp program (and leading arguments); default demo-erp next to this program, else on PATH
+	Server  erp.Server // stops and starts the server (package proc)
 }
 
 // Reader reads a demo ERP instance; it never writes to it.

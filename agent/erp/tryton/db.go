@@ -51,12 +51,13 @@ func sqliteNames(ctx context.Context, t dbTarget) ([]string, error) {
 	defer db.Close()
 	names, err := queryNames(ctx, db)
 	if err != nil {
-		return nil, sqliteError(t, err)
+		return nil, sqliteError(t, "query ir_module", err)
 	}
 	return names, nil
 }
 
-func sqliteError(t dbTarget, err error) error {
+// sqliteError explains err, which op on t returned.
+func sqliteError(t dbTarget, op string, err error) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "no such table"):
@@ -64,7 +65,7 @@ func sqliteError(t dbTarget, err error) error {
 	case strings.Contains(msg, "not a database"):
 		return fmt.Errorf("tryton: %s is not an SQLite database: check [database] path (%s) and the database name: %w", t, t.origin, err)
 	}
-	return fmt.Errorf("tryton: query ir_module in %s: %w", t, err)
+	return fmt.Errorf("tryton: %s in %s: %w", op, t, err)
 }
 
 func notTryton(t dbTarget, err error) error {
@@ -86,12 +87,13 @@ func postgresNames(ctx context.Context, t dbTarget) ([]string, error) {
 	defer db.Close()
 	names, err := queryNames(ctx, db)
 	if err != nil {
-		return nil, postgresError(t, err)
+		return nil, postgresError(t, "query ir_module", err)
 	}
 	return names, nil
 }
 
-func postgresError(t dbTarget, err error) error {
+// postgresError explains err, which op on t returned.
+func postgresError(t dbTarget, op string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
@@ -107,7 +109,7 @@ func postgresError(t dbTarget, err error) error {
 	if errors.As(err, &connErr) {
 		return fmt.Errorf("tryton: cannot connect to %s: is PostgreSQL running and accepting connections (pg_lsclusters)? check host and port in [database] uri (%s): %w", t, t.origin, err)
 	}
-	return fmt.Errorf("tryton: query ir_module in %s: %w", t, err)
+	return fmt.Errorf("tryton: %s in %s: %w", op, t, err)
 }
 
 func queryNames(ctx context.Context, db *sql.DB) ([]string, error) {

@@ -34,7 +34,7 @@ type instance struct {
 }
 
 func (in *instance) config() Config {
-	return Config{TrytondConf: in.conf, Database: in.db, PythonPath: []string{in.overlay}}
+	return Config{TrytondConf: in.conf, Database: in.db, Overlay: in.overlay}
 }
 
 var (
@@ -82,36 +82,11 @@ func needTryton(t *testing.T) {
 	}
 }
 
-// makeOverlay builds, under dir, the module overlay of the Tryton notes §5:
-// DIR/trytond is a real folder with a symlink to every entry of the system
-// trytond but modules/, which is a real folder with a symlink to every
-// system module. It returns the PYTHONPATH entry (DIR).
+// makeOverlay builds the module overlay at dir (tryton.EnsureOverlay over
+// the Debian trytond) and returns the PYTHONPATH entry (dir).
 func makeOverlay(dir string) (string, error) {
-	mods := filepath.Join(dir, "trytond", "modules")
-	if err := os.MkdirAll(mods, 0o755); err != nil {
-		return "", err
-	}
-	if err := linkEntries(sysTrytond, filepath.Join(dir, "trytond"), "modules"); err != nil {
-		return "", err
-	}
-	return dir, linkEntries(filepath.Join(sysTrytond, "modules"), mods, "")
-}
-
-// linkEntries symlinks every entry of src into dst, except skip and __pycache__.
-func linkEntries(src, dst, skip string) error {
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Name() == skip || e.Name() == "__pycache__" {
-			continue
-		}
-		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := EnsureOverlay(dir, sysTrytond)
+	return dir, err
 }
 
 // newInstanceDir makes the folder, overlay and admin password file of an instance.

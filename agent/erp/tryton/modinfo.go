@@ -62,7 +62,7 @@ func (r *Reader) moduleInfos(ctx context.Context, names []string) (helperReport,
 		return helperReport{}, fmt.Errorf("tryton: decode the report of %s (stderr: %s): %w", r.cfg.Python, lastLines(stderr.String(), 5), jerr)
 	}
 	if rep.Fatal != "" {
-		return helperReport{}, fmt.Errorf("tryton: %s cannot load Tryton with PYTHONPATH=%s: %s; check erp.tryton.python_path (the module overlay) and that tryton-server is installed", r.cfg.Python, r.pythonPath(), rep.Fatal)
+		return helperReport{}, fmt.Errorf("tryton: %s cannot load Tryton with PYTHONPATH=%s: %s; check erp.tryton.modules_overlay and python_path (the module path) and that tryton-server is installed", r.cfg.Python, r.pythonPath(), rep.Fatal)
 	}
 	return rep, nil
 }
@@ -76,25 +76,44 @@ func (r *Reader) helperRunError(err error, stderr string) error {
 
 // helperEnv is the caller's environment with PYTHONPATH set to exactly the
 // instance's module path, and no byte-code written into the ERP's folders.
-func (r *Reader) helperEnv() []string {
+func (r *Reader) helperEnv() []string { return r.cfg.pythonEnv() }
+
+// pythonEnv is the caller's environment without the variables that change
+// what Python imports, then PYTHONPATH (the instance's module path),
+// PYTHONDONTWRITEBYTECODE=1 and extra. TRYTOND_* variables pass: New
+// resolved the database with them, as trytond will.
+func (c Config) pythonEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONDONTWRITEBYTECODE":
+		case "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONDONTWRITEBYTECODE", "TRYTONPASSFILE":
 			continue
 		}
 		env = append(env, kv)
 	}
 	env = append(env, "PYTHONDONTWRITEBYTECODE=1")
-	if p := r.pythonPath(); p != "" {
+	if p := c.pythonPath(); p != "" {
 		env = append(env, "PYTHONPATH="+p)
 	}
-	return env
+	return append(env, extra...)
 }
 
-func (r *Reader) pythonPath() string {
-	return strings.Join(r.cfg.PythonPath, string(os.PathListSeparator))
+func (r *Reader) pythonPath() string { return r.cfg.pythonPath() }
+
+// pythonPath is the PYTHONPATH the instance runs with: the overlay first,
+// then the other entries (the overlay once).
+func (c Config) pythonPath() string {
+	var parts []string
+	if c.Overlay != "" {
+		parts = append(parts, c.Overlay)
+	}
+	for _, p := range c.PythonPath {
+		if p != c.Overlay {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, string(os.PathListSeparator))
 }
 
 // lastLines returns the last n non-empty lines of s, joined by " | ".

@@ -18,8 +18,11 @@ const pgHostPort = "127.0.0.1:5432"
 
 // pgAdmin runs SQL as the postgres superuser: through runuser when we are
 // root (peer authentication, as on a fresh Debian), else over TCP.
-func pgAdmin(ctx context.Context, sql string) error {
-	args := []string{"-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql}
+func pgAdmin(ctx context.Context, sql string) error { return pgAdminOn(ctx, "postgres", sql) }
+
+// pgAdminOn runs SQL as the postgres superuser on database db.
+func pgAdminOn(ctx context.Context, db, sql string) error {
+	args := []string{"-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql}
 	var cmd *exec.Cmd
 	if os.Geteuid() == 0 {
 		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", "psql"}, args...)...)
@@ -102,7 +105,8 @@ func (p *pgInstance) create() error {
 	defer cancel()
 	atExit(p.drop)
 	stmts := []string{
-		fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", p.role, p.password),
+		// CREATEDB: the writer's backups clone and rename databases.
+		fmt.Sprintf("CREATE ROLE %s LOGIN CREATEDB PASSWORD '%s'", p.role, p.password),
 		fmt.Sprintf("CREATE DATABASE %s OWNER %s ENCODING 'UTF8' TEMPLATE template0", p.db, p.role),
 		fmt.Sprintf("CREATE DATABASE %s OWNER %s ENCODING 'UTF8' TEMPLATE template0", p.empty, p.role),
 	}
@@ -114,17 +118,38 @@ func (p *pgInstance) create() error {
 	return nil
 }
 
-// drop removes exactly the databases and the role this test binary made.
+// drop removes exactly the databases and the role this test binary made:
+// every database named after the role (the writer tests' copies too).
 func (p *pgInstance) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, s := range []string{
-		"DROP DATABASE IF EXISTS " + p.db + " WITH (FORCE)",
-		"DROP DATABASE IF EXISTS " + p.empty + " WITH (FORCE)",
-		"DROP ROLE IF EXISTS " + p.role,
-	} {
+	dbs, err := pgDatabases(ctx, p.role)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tryton tests: clean up PostgreSQL: %v\n", err)
+	}
+	var stmts []string
+	for _, db := range dbs {
+		stmts = append(stmts, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+	}
+	for _, s := range append(stmts, "DROP ROLE IF EXISTS "+p.role) {
 		if err := pgAdmin(ctx, s); err != nil {
 			fmt.Fprintf(os.Stderr, "tryton tests: clean up PostgreSQL: %v\n", err)
 		}
 	}
+}
+
+// pgDatabases lists the databases whose names start with prefix.
+func pgDatabases(ctx context.Context, prefix string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-t", "-A", "-d", "postgres",
+		"-c", "SELECT datname FROM pg_database WHERE starts_with(datname, '"+prefix+"') ORDER BY 1")
+	if os.Geteuid() == 0 {
+		cmd = exec.CommandContext(ctx, "runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-t", "-A", "-d", "postgres",
+			"-c", "SELECT datname FROM pg_database WHERE starts_with(datname, '"+prefix+"') ORDER BY 1")
+	}
+	cmd.Dir = os.TempDir()
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("list the databases %s*: %w", prefix, err)
+	}
+	return strings.Fields(string(out)), nil
 }

@@ -1,4 +1,4 @@
-// Package tryton reads (and, later, drives) a Tryton 6.0 instance: installed modules from ir_module, versions and dependencies from each module's tryton.cfg.
+// Package tryton reads and drives a Tryton 6.0 instance: installed modules from ir_module and tryton.cfg, module code on an overlay the agent controls, trytond-admin updates, backups, health and settings.
 package tryton
 
 import (
@@ -36,8 +36,12 @@ type Config struct {
 	Database string
 	// Python runs the helper that reads tryton.cfg; default DefaultPython.
 	Python string
-	// PythonPath is the PYTHONPATH trytond runs with: the module overlay
-	// first, then extra module folders. Empty: the interpreter's own path.
+	// Overlay is the module overlay the agent controls (see EnsureOverlay):
+	// a PYTHONPATH entry holding trytond/modules/<module>. It goes first on
+	// the PYTHONPATH. The write side needs it; the read side works without.
+	Overlay string
+	// PythonPath is the rest of the PYTHONPATH trytond runs with (extra
+	// module folders), after Overlay. Both empty: the interpreter's own path.
 	PythonPath []string
 	// Timeout bounds the Python helper; zero means DefaultTimeout.
 	Timeout time.Duration
@@ -82,6 +86,9 @@ func (c *Config) check() error {
 	}
 	if c.Python == "" {
 		c.Python = DefaultPython
+	}
+	if c.Overlay != "" && !filepath.IsAbs(c.Overlay) {
+		return fmt.Errorf("tryton: erp.tryton.modules_overlay = %q is not absolute: give the overlay folder as an absolute path", c.Overlay)
 	}
 	for i, p := range c.PythonPath {
 		if !filepath.IsAbs(p) {
@@ -136,7 +143,7 @@ func (r *Reader) modules(rep helperReport) ([]erp.Module, error) {
 		mods = append(mods, m)
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("tryton: %s has installed modules whose code or version cannot be read with PYTHONPATH=%s (trytond %s from %s): %s; check erp.tryton.python_path (the module overlay) and those modules' folders",
+		return nil, fmt.Errorf("tryton: %s has installed modules whose code or version cannot be read with PYTHONPATH=%s (trytond %s from %s): %s; check erp.tryton.modules_overlay and python_path (the module path) and those modules' folders",
 			r.db, r.pythonPath(), rep.Trytond, rep.TrytondDir, strings.Join(bad, "; "))
 	}
 	return mods, nil

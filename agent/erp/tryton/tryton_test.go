@@ -136,7 +136,7 @@ func TestNewVersionThroughOverlay(t *testing.T) {
 	swapLink(t, release, link)
 
 	cfg := in.config()
-	cfg.PythonPath = []string{overlay}
+	cfg.Overlay = overlay
 	r := mustNew(t, cfg)
 	got := installedMap(t, r)
 	if v := got["party"].Version.String(); v != newVersion {
@@ -154,14 +154,11 @@ func TestNewVersionThroughOverlay(t *testing.T) {
 	}
 }
 
-// swapLink points link at target atomically: a new symlink, renamed over it.
+// swapLink points the overlay entry link at target with LinkModule.
 func swapLink(t *testing.T, target, link string) {
 	t.Helper()
-	tmp := link + ".new"
-	if err := os.Symlink(target, tmp); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, link); err != nil {
+	root := filepath.Dir(filepath.Dir(filepath.Dir(link))) // ROOT/trytond/modules/NAME
+	if _, err := LinkModule(root, filepath.Base(link), target); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -269,7 +266,7 @@ func TestRemovedFromOverlayFallsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := in.config()
-	cfg.PythonPath = []string{overlay}
+	cfg.Overlay = overlay
 	party := installedMap(t, mustNew(t, cfg))["party"]
 	if want := filepath.Join(sysTrytond, "modules", "party"); party.Dir != want {
 		t.Errorf("party found at %q, want the packaged copy %s", party.Dir, want)
@@ -297,7 +294,7 @@ func TestTrytondNotImportable(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := in.config()
-	cfg.PythonPath = []string{broken}
+	cfg.Overlay, cfg.PythonPath = "", []string{broken}
 	_, err := mustNew(t, cfg).Installed(context.Background())
 	wantErr(t, err, `cannot load Tryton`, `a broken trytond`, `python_path`)
 }

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// The error codes of the wire format: {"error": message, "code": code}.
+const (
+	codeAccessDenied = "access_denied"
+	codeNotFound     = "not_found"
+	codeConflict     = "conflict"
+	codeBadRequest   = "bad_request"
+	codeNotAvailable = "not_available"
+	codeInternal     = "internal"
+)
+
+// AccessDeniedError says the caller may not do this: a read-only caller
+// asked to act, the agent could not identify it, or the socket's
+// permissions kept it out.
+type AccessDeniedError struct{ Message string }
+
+func (e *AccessDeniedError) Error() string { return e.Message }
+
+// UnreachableError says no agent answers at Path: it is not running, or
+// listens elsewhere.
+type UnreachableError struct {
+	Path string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("the upkeep agent does not answer at %s (%v): start it with 'upkeep service start', or run the command without the service", e.Path, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// NotFoundError says the thing asked for does not exist (a run, a report).
+type NotFoundError struct{ Message string }
+
+func (e *NotFoundError) Error() string { return e.Message }
+
+// ConflictError says the request clashes with the agent's state: another
+// apply is running (RunID names it), the plan changed, or the settings
+// were changed by someone else meanwhile.
+type ConflictError struct {
+	Message string
+	RunID   string // the running apply or rehearsal, when that is the conflict
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+
+// BadRequestError says the request itself is wrong; the message names the
+// field and the fix.
+type BadRequestError struct{ Message string }
+
+func (e *BadRequestError) Error() string { return e.Message }
+
+// NotAvailableError says this agent does not offer Feature (yet). A
+// client sees the server's Message (Feature is empty there).
+type NotAvailableError struct {
+	Feature string
+	Message string
+}
+
+func (e *NotAvailableError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return e.Feature + " is not available in this agent yet: run the command without the service, or update upkeep"
+}
+
+// Error is any other failure the agent reported.
+type Error struct {
+	Status  int // the HTTP status
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// wireError is an error as it travels.
+type wireError struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+	RunID string `json:"run_id,omitempty"`
+}
+
+// encodeError maps err to an HTTP status and its wire form.
+func encodeError(err error) (int, wireError) {
+	var (
+		ad *AccessDeniedError
+		nf *NotFoundError
+		cf *ConflictError
+		br *BadRequestError
+		na *NotAvailableError
+	)
+	w := wireError{Error: err.Error()}
+	switch {
+	case errors.As(err, &ad):
+		w.Code = codeAccessDenied
+		return http.StatusForbidden, w
+	case errors.As(err, &nf):
+		w.Code = codeNotFound
+		return http.StatusNotFound, w
+	case errors.As(err, &cf):
+		w.Code, w.RunID = codeConflict, cf.RunID
+		return http.StatusConflict, w
+	case errors.As(err, &br):
+		w.Code = codeBadRequest
+		return http.StatusBadRequest, w
+	case errors.As(err, &na):
+		w.Code = codeNotAvailable
+		return http.StatusNotImplemented, w
+	}
+	w.Code = codeInternal
+	return http.StatusInternalServerError, w
+}
+
+// decodeError turns a wire error back into its typed error.
+func decodeError(status int, w wireError) error {
+	switch w.Code {
+	case codeAccessDenied:
+		return &AccessDeniedError{Message: w.Error}
+	case codeNotFound:
+		return &NotFoundError{Message: w.Error}
+	case codeConflict:
+		return &ConflictError{Message: w.Error, RunID: w.RunID}
+	case codeBadRequest:
+		return &BadRequestError{Message: w.Error}
+	case codeNotAvailable:
+		return &NotAvailableError{Message: w.Error}
+	}
+	if w.Error == "" {
+		w.Error = http.StatusText(status)
+	}
+	return &Error{Status: status, Message: w.Error}
+}

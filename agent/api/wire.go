@@ -1,0 +1,175 @@
+package api
+
+import (
+	"time"
+
+	"github.com/upkeep-erp/upkeep/agent/scan"
+)
+
+// Report is a scan's report (fields documented on scan.Report).
+type Report = scan.Report
+
+// Plan is the exact set of changes to apply (fields documented on scan.Plan).
+type Plan = scan.Plan
+
+// Status is GET /v1/status: the agent and who is asking.
+type Status struct {
+	Version  string    `json:"version"`
+	PID      int       `json:"pid"`
+	Since    time.Time `json:"since"`  // when the agent started
+	Config   string    `json:"config"` // the configuration file
+	ERP      string    `json:"erp"`    // the ERP kind: demo, tryton…
+	LastScan *ScanInfo `json:"last_scan,omitempty"`
+	Running  *Run      `json:"running,omitempty"` // the apply or rehearsal in progress
+	Caller   Caller    `json:"caller"`            // filled in by the server
+	Notes    []string  `json:"notes,omitempty"`   // what the agent wants a person to know
+}
+
+// Caller is who sent a request, from the connection's peer credentials.
+type Caller struct {
+	User   string `json:"user"` // the user name, or the uid/SID when it has none
+	UID    string `json:"uid"`
+	PID    int    `json:"pid,omitempty"`
+	CanAct bool   `json:"can_act"` // root or a member of api.admin_group; else read-only
+}
+
+// ScanInfo is one saved scan without its report.
+type ScanInfo struct {
+	ID      int64  `json:"id"`
+	At      string `json:"at"` // RFC 3339, UTC
+	Summary string `json:"summary"`
+}
+
+// SavedReport is GET /v1/report and POST /v1/scan: a scan as the store keeps it.
+type SavedReport struct {
+	ScanInfo
+	Report *Report `json:"report"`
+}
+
+// ScanRequest is POST /v1/scan's body: what to look for besides updates.
+type ScanRequest struct {
+	Install         []string `json:"install,omitempty"`          // modules to install
+	IncludeUpgrades []string `json:"include_upgrades,omitempty"` // upgrades to propose although not upgraded by default
+}
+
+// PlanRequest is GET /v1/plan's query (install, include_upgrades: comma
+// lists; disable_blockers: true/false) and part of an apply or rehearsal.
+type PlanRequest struct {
+	Install         []string `json:"install,omitempty"`
+	IncludeUpgrades []string `json:"include_upgrades,omitempty"`
+	DisableBlockers bool     `json:"disable_blockers,omitempty"`
+}
+
+// RunRequest is POST /v1/apply's and POST /v1/rehearse's body: the plan
+// the caller saw (its hash) and the choices that produced it. The agent
+// plans again and refuses (409) when the hash differs.
+type RunRequest struct {
+	PlanHash string      `json:"plan_hash"`
+	Plan     PlanRequest `json:"plan"`
+}
+
+// Run is one apply or rehearsal.
+type Run struct {
+	ID       string     `json:"id"`
+	Kind     string     `json:"kind"` // "apply" or "rehearse"
+	PlanHash string     `json:"plan_hash"`
+	State    string     `json:"state"`          // running, succeeded, failed, restored, cancelled
+	Step     string     `json:"step,omitempty"` // the step in progress or where it ended
+	By       string     `json:"by,omitempty"`
+	Started  time.Time  `json:"started"`
+	Ended    *time.Time `json:"ended,omitempty"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// RunEvent is one line of a run's progress (GET /v1/runs/{id}/events).
+type RunEvent struct {
+	Seq     int64     `json:"seq"` // 1, 2, … within the run; pass the last seen as since= to resume
+	At      time.Time `json:"at"`
+	Step    string    `json:"step"`
+	Status  string    `json:"status"` // started, done, failed, skipped, log
+	Message string    `json:"message,omitempty"`
+	Elapsed float64   `json:"elapsed_s,omitempty"` // seconds, on done and failed
+}
+
+// Event is one entry of the agent's history (GET /v1/events): a scan's
+// news, an apply's outcome, a rehearsal's result.
+type Event struct {
+	ID       int64     `json:"id"` // increasing; pass the last seen as since=
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`     // nothing_new, new_patches, upgrade_available, blocked, applied, failed_restored…
+	Severity string    `json:"severity"` // info, warning, error
+	Summary  string    `json:"summary"`
+	RunID    string    `json:"run_id,omitempty"`
+	PlanHash string    `json:"plan_hash,omitempty"`
+}
+
+// EventQuery is GET /v1/events's query.
+type EventQuery struct {
+	Since int64 `json:"since,omitempty"` // only events with a larger ID
+	Limit int   `json:"limit,omitempty"` // at most this many, oldest first; 0: the server's default (100)
+}
+
+// Overrides is GET /v1/overrides: this instance's changes to what the
+// repositories say.
+type Overrides struct {
+	DefaultUpgrade map[string]string `json:"default_upgrade"` // module → "true" or "false"
+	Relaxations    []Relaxation      `json:"relaxations"`
+}
+
+// Relaxation loosens a user_editable dependency here.
+type Relaxation struct {
+	Module      string `json:"module"`
+	Dependency  string `json:"dependency"`
+	Enforcement string `json:"enforcement"` // major, minor, none; "inherit" in a change removes it
+	SetBy       string `json:"set_by,omitempty"`
+	SetAt       string `json:"set_at,omitempty"`
+}
+
+// OverridesChange is PUT /v1/overrides's body: the changes to make, all
+// checked before any is made.
+type OverridesChange struct {
+	DefaultUpgrade map[string]string `json:"default_upgrade,omitempty"` // module → "true", "false" or "inherit"
+	Relax          []Relaxation      `json:"relax,omitempty"`
+}
+
+// Hold keeps a module from ever being proposed.
+type Hold struct {
+	Module string `json:"module"`
+	Reason string `json:"reason,omitempty"`
+	SetBy  string `json:"set_by,omitempty"`
+	SetAt  string `json:"set_at,omitempty"`
+}
+
+// HoldsChange is PUT /v1/holds's body: holds to add (or re-word) and
+// modules to release, all checked before any change is made.
+type HoldsChange struct {
+	Hold   []Hold   `json:"hold,omitempty"`
+	Unhold []string `json:"unhold,omitempty"`
+}
+
+// InstalledModule is one line of GET /v1/installed.
+type InstalledModule struct {
+	Module    string `json:"module"`
+	Version   string `json:"version"`
+	DBVersion string `json:"db_version,omitempty"`     // what the database was migrated to, when the ERP records it
+	Ledger    string `json:"ledger_version,omitempty"` // what the agent last installed
+	Core      bool   `json:"core,omitempty"`
+	Note      string `json:"note,omitempty"` // where the disk, the database and the ledger disagree
+}
+
+// Settings is GET /v1/settings: the configuration file as text.
+type Settings struct {
+	Path     string `json:"path"`
+	Revision string `json:"revision"` // sha256 of the content; send it back with a change
+	TOML     string `json:"toml"`
+	// RestartNeeded says a saved change (the [api] or [state] sections)
+	// takes effect only when the service restarts.
+	RestartNeeded bool `json:"restart_needed,omitempty"`
+}
+
+// SettingsUpdate is PUT /v1/settings's body: the whole new file and the
+// revision it was edited from (409 when the file changed meanwhile).
+type SettingsUpdate struct {
+	Revision string `json:"revision"`
+	TOML     string `json:"toml"`
+}

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package platform
+
+// DefaultLocalPath is where the agent's local API listens unless the
+// configuration says otherwise.
+func DefaultLocalPath() string { return "/var/run/upkeep/upkeep.sock" }
