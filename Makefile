@@ -15,7 +15,7 @@ FUZZTIME ?= 10s
 PKGS = $(shell $(GO) list ./... | grep -v depsprobe)
 GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './internal/depsprobe/*' -not -path '*/testdata/*')
 
-.PHONY: run test deps fmt-check vet staticcheck unit fuzz bench build clean
+.PHONY: run test deps fmt-check vet staticcheck unit fuzz bench bench-downtime build clean screenshots
 
 ## run: serve the demo central repository on 127.0.0.1:8480 from ./.upkeep-demo
 run:
@@ -61,6 +61,14 @@ fuzz:
 ## bench: run every benchmark once with allocation counts
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## screenshots: run the real tray against a real agent over the demo ERP under Xvfb; PNGs in docs/screenshots/
+screenshots:
+	bash scripts/screenshots.sh
+
+## bench-downtime: a one-module Tryton update's downtime, upkeep apply beside the bare procedure (SQLite and PostgreSQL, 3 runs each)
+bench-downtime:
+	$(GO) run ./bench/downtime -runs 3
 
 ## build: build every command into ./bin/
 build:

@@ -17,6 +17,8 @@ require (
 	golang.org/x/term v0.46.0
 )
 
+require github.com/FyshOS/fancyfs v0.0.1 // indirect
+
 require (
 	fyne.io/systray v1.12.3-0.20260810170012-af4e8e793ec4 // indirect
 	github.com/Microsoft/go-winio v0.6.2 // indirect

@@ -24,6 +24,17 @@ DEPS=(
 	"tryton-modules-sale"
 	"python3-psycopg2"           # trytond's PostgreSQL backend (only a Recommends)
 	"postgresql pg_ctlcluster"   # the ERP database server (skipped when any server is installed)
+	# Fyne (the tray, gui/ and cmd/upkeep-tray) builds with cgo against
+	# OpenGL, X11 and Wayland headers; its tests need no display.
+	"libgl1-mesa-dev"
+	"libx11-dev"
+	"libxcursor-dev"
+	"libxrandr-dev"
+	"libxinerama-dev"
+	"libxi-dev"
+	"libxxf86vm-dev"
+	"libwayland-dev"
+	"libxkbcommon-dev"
 )
 
 # is_present reports whether package $1 (providing command $2, if any) is installed.

@@ -35,12 +35,17 @@ func (r *Runner) waitHealthy(ctx context.Context, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start, last := r.now(), ""
+	var lastErr error
 	for {
 		err := r.healthy(ctx)
 		if err == nil {
 			fmt.Fprintf(out, "healthy after %s\n", r.now().Sub(start).Round(time.Millisecond))
 			return nil
 		}
+		if ctx.Err() != nil && lastErr != nil {
+			err = lastErr // the deadline cut this attempt short: report what the last whole attempt found
+		}
+		lastErr = err
 		if msg := err.Error(); msg != last {
 			fmt.Fprintf(out, "not yet healthy: %s\n", msg)
 			last = msg

@@ -24,6 +24,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/command"
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
+	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
@@ -80,6 +81,9 @@ func (a *app) apply(cmd *cobra.Command, args []string, c *config.Config, st *sto
 	if f.dryRun {
 		return a.dryRun(cmd, args, c, st, r, f)
 	}
+	if err := a.recoverRehearsal(ctx, c, w, r); err != nil { // rehearse.go
+		return applyCode(err)
+	}
 	res, err := r.Recover(ctx)
 	if f.recoverOnly || err != nil {
 		return a.applied(res, err, "nothing was left unfinished")
@@ -90,6 +94,9 @@ func (a *app) apply(cmd *cobra.Command, args []string, c *config.Config, st *sto
 	}
 	if len(plan.Changes)+len(plan.Disable) == 0 {
 		return a.print(map[string]string{"result": "up to date"}, func(w io.Writer) { fmt.Fprintln(w, "Nothing to apply: the instance is up to date.") })
+	}
+	if err := requireRehearsal(ctx, c, st, plan); err != nil { // rehearse.go
+		return err
 	}
 	r.Rescan = a.rescanner(cmd, c, st, f, plan)
 	if err := a.confirm(plan, f); err != nil {
@@ -114,7 +121,7 @@ func openWriter(c *config.Config) (erp.Writer, error) {
 	case "command":
 		return openCommandWriter(c)
 	case "tryton":
-		return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: this build cannot apply plans to it yet; scan and plan work", c.ERP.Kind))
+		return openTrytonWriter(c)
 	}
 	return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: use demo, tryton or command", c.ERP.Kind))
 }
@@ -138,6 +145,23 @@ func openDemoWriter(c *config.Config) (erp.Writer, error) {
 	d := c.ERP.Demo
 	w, err := demo.NewWriter(demo.Config{Dir: d.Dir, URL: d.URL, Command: d.Command, Server: srv})
 	return w, withCode(ExitUsage, err)
+}
+
+// openTrytonWriter drives a Tryton 6.0 instance: module versions on its
+// overlay (built by upkeep setup), trytond-admin for the update, its
+// server through erp.server.
+func openTrytonWriter(c *config.Config) (erp.Writer, error) {
+	srv, err := serverControl(c.ERP.Server)
+	if err != nil {
+		return nil, err
+	}
+	t := c.ERP.Tryton
+	w, err := tryton.NewWriter(tryton.WriterConfig{Config: trytonConfig(t), Server: srv, URL: t.URL,
+		User: t.User, PasswordFile: t.PasswordFile, PGBackup: t.PGBackup})
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return w, nil
 }
 
 // serverControl is how the agent stops and starts the ERP's server.

@@ -151,7 +151,7 @@ func TestApplyExitCodes(t *testing.T) {
 	}{
 		{[]string{"--config", conf, "apply", staleFile, "--yes"}, ExitPlanChanged, "no longer matches"},
 		{[]string{"--config", conf, "apply", junk, "--yes"}, ExitUsage, "is not a plan"},
-		{[]string{"--config", tryton, "apply", "--yes"}, ExitUsage, "cannot apply"},
+		{[]string{"--config", tryton, "apply", "--yes"}, ExitUsage, "erp.tryton.trytond_conf"},
 	}
 	for _, c := range cases {
 		if code, _, errOut := run(t, c.args...); code != c.code || !strings.Contains(errOut, c.want) {

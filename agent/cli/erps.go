@@ -21,12 +21,18 @@ func openERP(c *config.Config) (erp.Reader, error) {
 	case "demo":
 		return demo.New(demo.Config{Dir: c.ERP.Demo.Dir})
 	case "tryton":
-		t := c.ERP.Tryton
-		return tryton.New(tryton.Config{TrytondConf: t.TrytondConf, Database: t.Database, Python: t.Python, PythonPath: t.PythonPath})
+		return tryton.New(trytonConfig(c.ERP.Tryton))
 	case "command":
 		return openCommandWriter(c)
 	}
 	return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: use demo, tryton or command", c.ERP.Kind))
+}
+
+// trytonConfig locates the Tryton instance [erp.tryton] names; its module
+// overlay comes first on the PYTHONPATH, for the reader as for the writer.
+func trytonConfig(t config.Tryton) tryton.Config {
+	return tryton.Config{TrytondConf: t.TrytondConf, Database: t.Database, Python: t.Python,
+		Overlay: t.ModulesOverlay, PythonPath: t.PythonPath}
 }
 
 // readInstalled reads the installed modules; failure means the ERP cannot be read.

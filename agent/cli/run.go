@@ -2,10 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +15,8 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api/backend"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/agent/notify"
+	"github.com/upkeep-erp/upkeep/agent/schedule"
 	"github.com/upkeep-erp/upkeep/agent/service"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/platform"
@@ -24,9 +26,10 @@ func init() { extraCommands = append(extraCommands, (*app).runCmd, (*app).servic
 
 func (a *app) runCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "run",
-		Short: "Run the agent in the foreground (what the installed service runs): the local API; stops on SIGTERM or Ctrl-C",
-		Args:  exactArgs(0, "no arguments"),
+		Use: "run",
+		Short: "Run the agent in the foreground (what the installed service runs): finish an interrupted apply, " +
+			"then serve the local API and run the schedule; stops on SIGTERM or Ctrl-C",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
 			log := service.NewLogger(service.Name, a.out)
 			c, err := a.load()
@@ -34,66 +37,129 @@ func (a *app) runCmd() *cobra.Command {
 				log.Error("not starting: the configuration is not valid", "err", err)
 				return err
 			}
-			return service.Run(service.RunOptions{Agent: &daemon{a: a, cfg: c, log: log}, Log: log})
+			return service.Run(service.RunOptions{Agent: &daemon{cfg: c, log: log}, Log: log})
 		},
 	}
 }
 
-// daemon is the agent the service runs: for now, the local API over the
-// state store and the scan.
+// daemon is the agent the service runs: at start it finishes a run a crash
+// left unfinished, then serves the local API and runs the schedule.
 type daemon struct {
-	a      *app
-	cfg    *config.Config
-	log    *slog.Logger
-	st     *store.Store
-	srv    *api.Server
-	served chan error
-	scanMu sync.Mutex // one scan at a time: they share the metadata cache
+	cfg       *config.Config
+	log       *slog.Logger
+	st        *store.Store
+	b         *backend.Backend
+	srv       *api.Server
+	served    chan error
+	stopSched context.CancelFunc
+	scheduled chan error
 }
 
-func (d *daemon) Start(context.Context) error {
+func (d *daemon) Start(ctx context.Context) error {
+	spec, err := d.cfg.Schedule.Spec()
+	if err != nil {
+		return err // validated with the configuration
+	}
 	st, err := store.Open(d.cfg.State.Dir, nil)
 	if err != nil {
 		return err
 	}
-	b := backend.New(backend.Options{Config: d.cfg, Store: st, OpenERP: func(c *config.Config) (erp.Reader, error) { return openERP(c) },
-		Scan: d.scan, Version: version(), Started: time.Now(),
-		OnReload: func(*config.Config) { d.log.Info("configuration saved through the local API") }})
-	srv, err := api.NewServer(b, api.Options{AdminGroup: d.cfg.API.AdminGroup, Log: d.log})
+	ev := store.NewEvents(st)
+	sched, err := d.wire(st, ev, spec)
+	if err == nil {
+		d.recover(ctx)
+		err = d.serve()
+	}
 	if err != nil {
 		st.Close()
+		return err
+	}
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopSched, d.scheduled = stop, make(chan error, 1)
+	go func() { d.scheduled <- sched.Run(sctx) }()
+	d.log.Info("schedule running", "every", spec.Every, "cron", spec.Cron, "windows", spec.Windows.String(),
+		"patches", spec.Policy.Patches.String(), "updates", spec.Policy.Updates.String(), "upgrades", spec.Policy.Upgrades.String())
+	return nil
+}
+
+// wire builds the backend and the scheduler over the store and the event log.
+func (d *daemon) wire(st *store.Store, ev *store.Events, spec schedule.Spec) (*schedule.Scheduler, error) {
+	host, _ := os.Hostname()
+	n, err := notify.FromConfig(d.cfg.Notify, host)
+	if err != nil {
+		return nil, err
+	}
+	var sched *schedule.Scheduler
+	d.st = st
+	d.b = backend.New(backend.Options{Config: d.cfg, Store: st, Events: ev, Version: version(), Started: time.Now(), Log: d.log,
+		OpenERP:    func(c *config.Config) (erp.Reader, error) { return openERP(c) },
+		OpenWriter: func(c *config.Config) (erp.Writer, error) { return openWriter(c) },
+		Schedule:   func() schedule.Status { return sched.Status() },
+		OnReload: func(*config.Config) {
+			d.log.Info("configuration saved through the local API; the schedule takes it at the next start")
+		}})
+	opt := schedule.Options{Logger: d.log}
+	if n != nil {
+		opt.Notifier = n
+	}
+	sched, err = schedule.New(spec, d.b.ScheduleActions(spec.Policy), ev, opt)
+	return sched, err
+}
+
+// recover finishes a run left unfinished before anything else (a
+// rehearsal's copy is removed, an apply finished or restored); the
+// outcome is in the event log either way.
+func (d *daemon) recover(ctx context.Context) {
+	rr, err := d.b.RecoverRehearsal(ctx)
+	switch {
+	case err != nil:
+		d.log.Error("could not clean up the rehearsal left unfinished", "err", err)
+	case rr != nil:
+		d.log.Warn("cleaned up a rehearsal left unfinished", "run", rr.Run, "state", rr.State)
+	}
+	res, err := d.b.Recover(ctx)
+	switch {
+	case err != nil:
+		d.log.Error("could not finish the run left unfinished; applies wait until it is", "err", err)
+	case res != nil:
+		d.log.Warn("finished a run left unfinished when the agent stopped", "run", res.Run, "state", res.State, "failed_step", res.FailedStep)
+	}
+}
+
+// serve starts the local API.
+func (d *daemon) serve() error {
+	srv, err := api.NewServer(d.b, api.Options{AdminGroup: d.cfg.API.AdminGroup, Log: d.log})
+	if err != nil {
 		return err
 	}
 	path := socketPath(d.cfg)
 	l, err := platform.ListenLocal(path, d.cfg.API.Group)
 	if err != nil {
-		st.Close()
 		return fmt.Errorf("local API (api.socket = %q, api.group = %q): %w", path, d.cfg.API.Group, err)
 	}
-	d.st, d.srv, d.served = st, srv, make(chan error, 1)
+	d.srv, d.served = srv, make(chan error, 1)
 	go func() { d.served <- srv.Serve(l) }()
 	d.log.Info("local API listening", "socket", path, "group", d.cfg.API.Group, "admin_group", d.cfg.API.AdminGroup)
 	return nil
 }
 
+// Stop ends the API and the schedule, and waits for a run in progress
+// until ctx's deadline; a run still going then is left to the journal,
+// which the next start finishes.
 func (d *daemon) Stop(ctx context.Context) error {
 	err := d.srv.Shutdown(ctx)
 	if serr := <-d.served; serr != nil {
 		d.log.Error("local API stopped serving", "err", serr)
 	}
-	if cerr := d.st.Close(); err == nil {
-		err = cerr
+	d.stopSched()
+	if serr := <-d.scheduled; serr != nil && !errors.Is(serr, context.Canceled) {
+		d.log.Error("schedule stopped", "err", serr)
 	}
-	return err
-}
-
-// scan is `upkeep scan` for the local API: it saves the report too.
-func (d *daemon) scan(ctx context.Context, c *config.Config, req api.ScanRequest) (*scan.Report, error) {
-	d.scanMu.Lock()
-	defer d.scanMu.Unlock()
-	cmd := &cobra.Command{}
-	cmd.SetContext(ctx)
-	return d.a.scan(cmd, c, d.st, scanFlags{install: req.Install, upgrades: req.IncludeUpgrades})
+	if !d.b.Wait(ctx) {
+		d.log.Warn("an apply is still running; the agent stops anyway and the next start finishes or restores it")
+		return errors.Join(err, errors.New("stopped during an apply: the next start finishes it"))
+	}
+	return errors.Join(err, d.st.Close())
 }
 
 // socketPath is the configured local API endpoint or the platform's default.

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,18 +31,32 @@ func withAPI(t *testing.T, conf, extra string) string {
 	return sock
 }
 
-// buildUpkeep builds cmd/upkeep into a temporary folder.
+// upkeepBin is cmd/upkeep, built once into the folder TestMain removes.
+var upkeepBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildUpkeep returns the upkeep program, built on first use.
 func buildUpkeep(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs the upkeep binary")
 	}
-	bin := filepath.Join(t.TempDir(), "upkeep")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/upkeep-erp/upkeep/cmd/upkeep").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build cmd/upkeep: %v\n%s", err, out)
+	dir := filepath.Dir(demoERP(t))
+	upkeepBin.once.Do(func() {
+		upkeepBin.path = filepath.Join(dir, "upkeep")
+		args := append(append([]string{"build"}, raceFlags...), "-o", upkeepBin.path, "github.com/upkeep-erp/upkeep/cmd/upkeep")
+		out, err := exec.Command("go", args...).CombinedOutput()
+		if err != nil {
+			upkeepBin.err = fmt.Errorf("go build cmd/upkeep: %v\n%s", err, out)
+		}
+	})
+	if upkeepBin.err != nil {
+		t.Fatal(upkeepBin.err)
 	}
-	return bin
+	return upkeepBin.path
 }
 
 // waitForAgent polls the agent's status until it answers.
@@ -145,9 +161,9 @@ func exerciseTheAgent(t *testing.T, c *api.Client) {
 	if err != nil || len(mods) != 4 {
 		t.Errorf("installed: %+v, %v", mods, err)
 	}
-	var na *api.NotAvailableError
-	if _, err := c.Apply(ctx, api.RunRequest{PlanHash: p.Hash}); !errors.As(err, &na) {
-		t.Errorf("apply: %v, want NotAvailableError until the runner is wired", err)
+	var ce *api.ConflictError
+	if _, err := c.Apply(ctx, api.RunRequest{PlanHash: strings.Repeat("0", 64)}); !errors.As(err, &ce) || !strings.Contains(err.Error(), "the plan changed") {
+		t.Errorf("apply of a plan nobody reviewed: %v, want a conflict saying the plan changed", err)
 	}
 }
 

@@ -29,6 +29,7 @@ type Config struct {
 	API        API        `toml:"api"`
 	Schedule   Schedule   `toml:"schedule"`
 	Notify     Notify     `toml:"notify"`
+	Rehearsal  Rehearsal  `toml:"rehearsal"` // rehearsal.go
 	path       string
 }
 
@@ -79,6 +80,8 @@ type Command struct {
 	Update []string `toml:"update"`
 	Health []string `toml:"health"` // a command that exits 0 when the server is healthy
 	Python string   `toml:"python"` // interpreter for .py migration scripts; default python3
+	// Rehearsal is how a throwaway rehearsal copy runs (rehearsal.go).
+	Rehearsal RehearsalCommand `toml:"rehearsal"`
 }
 
 // Check checks the keys of [erp.command]; the error names the key and the fix.
@@ -257,7 +260,7 @@ type SchedulePolicy struct {
 	Patches          string `toml:"patches"`           // default notify
 	Updates          string `toml:"updates"`           // notify or stage; default notify
 	Upgrades         string `toml:"upgrades"`          // notify or stage; default notify
-	RequireRehearsal bool   `toml:"require_rehearsal"` // a silent apply needs a passed rehearsal of the same plan
+	RequireRehearsal bool   `toml:"require_rehearsal"` // every apply needs a passed rehearsal of the same plan: a silent one rehearses first, upkeep apply refuses
 }
 
 // Notify is where events are sent besides the log and the tray.
@@ -335,6 +338,7 @@ func (c *Config) defaults(base string) {
 	}
 	c.Apply.defaults()
 	c.Schedule.defaults()
+	c.Rehearsal.defaults(base)
 	abs(&c.Notify.WebhookSecretFile)
 	abs(&c.Notify.SMTP.PasswordFile)
 	if c.State.Dir == "" {
@@ -361,7 +365,7 @@ func (c *Config) Path() string { return c.path }
 
 // Validate checks every value; the error names the key and the fix.
 func (c *Config) Validate() error {
-	for _, check := range []func() error{c.validateERP, c.validateRepository, c.validatePolicy, c.API.validate, c.Schedule.validate, c.Notify.validate} {
+	for _, check := range []func() error{c.validateERP, c.validateRepository, c.validatePolicy, c.API.validate, c.Schedule.validate, c.Notify.validate, c.validateRehearsal} {
 		if err := check(); err != nil {
 			return err
 		}

@@ -28,16 +28,31 @@ func (p *problem) layout() {
 		m.off, m.nw = p.words, (len(m.vals)+63)/64
 		p.words += m.nw
 	}
+	byID := map[int32]int{}
 	for i := range p.mods {
 		for j := 1; j < len(p.mods[i].vals); j++ {
 			for k := range p.mods[i].vals[j].deps {
 				d := &p.mods[i].vals[j].deps[k]
 				if d.to >= 0 && !d.waived {
-					d.mask = p.rangeMask(d.to, d.dep)
+					d.mask = p.depMask(d, byID)
 				}
 			}
 		}
 	}
+}
+
+// depMask returns d's mask: a listed dependency's once per number (its
+// range and module are the same), any other through rangeMask.
+func (p *problem) depMask(d *pdep, byID map[int32]int) int {
+	if d.id < 0 || d.relaxed {
+		return p.rangeMask(d.to, d.dep)
+	}
+	if off, ok := byID[d.id]; ok {
+		return off
+	}
+	off := p.rangeMask(d.to, d.dep)
+	byID[d.id] = off
+	return off
 }
 
 // newMask appends an empty mask for module i's values and returns its offset.

@@ -14,9 +14,9 @@ import (
 // Listings holds the subscribed repositories' listings in the compact form
 // the scan reads. Strings, versions and dependencies are interned and
 // referenced by number, an archive digest is 32 bytes, and the releases sit
-// in one pointer-free array (80 bytes each), so a catalog of 200,000
-// versions takes about a sixth of the memory its catalog.Listing values do
-// and adds next to nothing to the garbage collector's work.
+// in one pointer-free array (80 bytes each): the benchmark's 200,000
+// versions take 24 MiB rather than the 127 MiB of their catalog.Listing
+// values, and add next to nothing to the garbage collector's work.
 //
 // It keeps what the scan reads: each release's version, summary, core and
 // patch flags, maturity, upgrade_from, dependencies, scripts and archive;
@@ -311,7 +311,7 @@ func (s *Listings) pdeps(r *crel) []pdep {
 	for i, id := range s.depRefs[r.deps : r.deps+r.ndeps] {
 		c := &s.deps[id]
 		out[i] = pdep{dep: catalog.Dependency{Module: s.strs[c.module], First: s.vers[c.first], Enforcement: catalog.Enforcement(c.enforcement),
-			UserEditable: c.editable}, to: -1}
+			UserEditable: c.editable}, id: int32(id), to: -1}
 		if c.upper != 0 {
 			out[i].dep.Upper = &catalog.Bound{Version: s.vers[c.upper-1], Inclusive: c.inclusive}
 		}

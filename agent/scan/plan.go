@@ -25,6 +25,11 @@ type PlanOptions struct {
 	// applied is taken if disabling a set of modules allows it, and that
 	// smallest set is disabled.
 	DisableBlockers bool `json:"disable_blockers,omitempty"`
+	// PatchesOnly plans the installed modules' patches alone: no update,
+	// upgrade or new module, whatever else the scan proposes. Silent
+	// applies use it, so that a pending update does not hold a patch back.
+	// It goes with neither IncludeUpgrades nor DisableBlockers.
+	PatchesOnly bool `json:"patches_only,omitempty"`
 }
 
 // Plan is the exact set of changes to apply, with a stable hash: the same
@@ -61,6 +66,9 @@ func (r *Report) Plan(opts PlanOptions) (*Plan, error) {
 	if r == nil || r.in == nil {
 		return nil, errors.New("scan.Plan: the report carries no scan inputs (it was read back from JSON or built by hand); run Scan again and plan from its report")
 	}
+	if opts.PatchesOnly && (opts.DisableBlockers || len(opts.IncludeUpgrades) > 0) {
+		return nil, errors.New("scan.Plan: PatchesOnly plans patches alone: drop IncludeUpgrades and DisableBlockers, or plan without PatchesOnly")
+	}
 	in, err := r.in.withUpgrades(opts.IncludeUpgrades)
 	if err != nil {
 		return nil, fmt.Errorf("scan.Plan: %w", err)
@@ -69,6 +77,9 @@ func (r *Report) Plan(opts PlanOptions) (*Plan, error) {
 	disabled := map[int]string{}
 	if opts.DisableBlockers {
 		sc, ok, disabled = sc.enforce()
+	}
+	if opts.PatchesOnly {
+		ok = sc.patchesOnly()
 	}
 	if !ok {
 		return nil, errors.New("scan.Plan: no consistent set of changes could be found within the search limit; plan fewer changes (drop --disable-blockers or --include-upgrades) and report the case")
@@ -94,6 +105,22 @@ func (in *inputs) withUpgrades(mods []string) (*inputs, error) {
 	out.pol = clonePolicy(in.pol)
 	out.pol.Upgrades = append(out.pol.Upgrades, mods...)
 	return &out, nil
+}
+
+// patchesOnly solves again with only the installed modules' patches
+// proposable; it reports whether every step was solved.
+func (sc *scanner) patchesOnly() bool {
+	for k := range sc.p.mods {
+		m := &sc.p.mods[k]
+		for j := m.cur + 1; j < len(m.vals); j++ {
+			if m.vals[j].kind != catalog.KindPatch {
+				m.vals[j].policy = false
+			}
+		}
+	}
+	var ok bool
+	sc.ctxs, ok = sc.p.solveStages(sc.s, sc.c)
+	return ok
 }
 
 // enforce disables blockers, module by module in decision order, and

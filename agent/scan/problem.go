@@ -76,6 +76,7 @@ type value struct {
 // pdep is one dependency of a value, resolved.
 type pdep struct {
 	dep     catalog.Dependency // effective: after relaxation
+	id      int32              // the dependency's number in the Listings; -1: the ERP's
 	relaxed bool
 	to      int // module index, -1 outside the scan
 	mask    int // offset of the target's allowed values in problem.masks
@@ -230,7 +231,7 @@ func (p *problem) installedValue(l *listed, in Installed) value {
 func toPdeps(deps []catalog.Dependency) []pdep {
 	out := make([]pdep, len(deps))
 	for i, d := range deps {
-		out[i] = pdep{dep: d, to: -1}
+		out[i] = pdep{dep: d, id: -1, to: -1}
 	}
 	return out
 }
@@ -310,6 +311,14 @@ func (p *problem) warnf(format string, args ...any) {
 // relaxKey names a (module, dependency) pair.
 func relaxKey(module, dep string) string { return module + "\x00" + dep }
 
+// relaxationOf returns the relaxation of module's dependency on dep, if any.
+func relaxationOf(relax map[string]*relaxState, module, dep string) *relaxState {
+	if len(relax) == 0 {
+		return nil
+	}
+	return relax[relaxKey(module, dep)]
+}
+
 // relaxState is a relaxation and what the scan found about it.
 type relaxState struct {
 	r           Relaxation
@@ -333,7 +342,7 @@ func (p *problem) resolveDeps(i int, relax map[string]*relaxState) {
 		v := &m.vals[j]
 		for k := range v.deps {
 			d := &v.deps[k]
-			if rs := relax[relaxKey(m.name, d.dep.Module)]; rs != nil {
+			if rs := relaxationOf(relax, m.name, d.dep.Module); rs != nil {
 				if d.dep.UserEditable {
 					d.dep.Enforcement, d.relaxed, rs.applied = rs.r.Enforcement, true, true
 				} else {
@@ -379,8 +388,7 @@ func (p *problem) installedVersion(module string) catalog.Version {
 // installedText says which version of module is installed, or that none is.
 func (p *problem) installedText(module string) string {
 	if i, ok := p.byName[module]; ok && p.mods[i].kind == kindInstalled {
-		m := &p.mods[i]
-		return m.name + " " + m.vals[m.cur].ver.String()
+		return p.mv(i, p.mods[i].cur)
 	}
 	return "none"
 }

@@ -25,9 +25,13 @@ func (w *worker) why(k, j int, path *Path, disable bool) *Why {
 func (sc *scanner) unmet(k, j int) []Unmet {
 	p := sc.p
 	var out []Unmet
-	for _, d := range p.mods[k].vals[j].deps {
+	deps := p.mods[k].vals[j].deps
+	for i, d := range deps {
 		if d.waived || d.to >= 0 && sc.canMeet(d) {
 			continue
+		}
+		if out == nil {
+			out = make([]Unmet, 0, len(deps)-i)
 		}
 		u := Unmet{Module: d.dep.Module, Needs: needText(d.dep, catalog.Version{}), Note: sc.unmetNote(d)}
 		if d.to >= 0 && p.mods[d.to].kind == kindInstalled {
@@ -266,20 +270,23 @@ func (w *worker) reasonText(d, code int) string {
 // reasons writes w (and the path) in words.
 func (w *worker) reasons(k, j int, path *Path, y *Why, disable bool) []string {
 	name := w.p.mv(k, j)
-	var out []string
+	out := make([]string, 0, 2+len(y.Unmet)+min(len(y.Blockers), sentenceItems))
 	if path != nil {
 		out = append(out, path.Text)
 	}
 	for _, u := range y.Unmet {
-		s := name + " needs " + u.Needs + " — installed: " + w.p.installedText(u.Module)
+		before, after := "", ""
 		if u.Note != "" {
-			s += " (" + u.Note + ")"
+			before, after = " (", ")"
 		}
-		out = append(out, s)
+		out = append(out, name+" needs "+u.Needs+" — installed: "+w.p.installedText(u.Module)+before+u.Note+after)
 	}
 	out = append(out, w.blockerReasons(name, y.Blockers)...)
 	if disable {
 		out = append(out, w.disableSentence(name, y))
+	}
+	if len(out) == 0 {
+		return nil // as JSON: null, as ever
 	}
 	return out
 }
@@ -301,7 +308,9 @@ func (sc *scanner) blockerReasons(name string, bs []Blocker) []string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(bl.Module + " " + bl.Version.String() + " (needs " + bl.Needs + ")")
+			for _, s := range [...]string{bl.Module, " ", bl.Version.String(), " (needs ", bl.Needs, ")"} {
+				b.WriteString(s)
+			}
 		}
 		switch {
 		case bl.Held:

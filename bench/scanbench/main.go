@@ -1,4 +1,4 @@
-// Command scanbench measures agent/scan on the synthetic benchmark catalog (20,000 modules, 200,000 versions) and an instance of 400 modules, 30 of them blocked, and prints the median, p90 and memory; with -apt it also writes the same catalog and instance as a Debian Packages file and a dpkg status file.
+// Command scanbench measures agent/scan on the synthetic benchmark catalog (20,000 modules, 200,000 versions, decoded from JSON into scan.Listings as the agent holds them) and an instance of 400 modules, 30 of them blocked, and prints the median, p90, CPU time and memory; with -apt it also writes the same catalog and instance as a Debian Packages file and a dpkg status file.
 package main
 
 import (
@@ -98,33 +98,36 @@ func generate(cfg synth.Config, aptDir string) (*data, error) {
 	if fetchedOnly {
 		listings = fetched(listings, d.installed)
 	}
-	t := time.Now()
-	if err := load(d.set, listings); err != nil {
+	var err error
+	if d.load, err = load(d.set, listings); err != nil {
 		return nil, err
 	}
 	d.set.Index() // the first Index drops what only adding needs
-	d.load = time.Since(t)
 	return d, nil
 }
 
 // load decodes every listing from its JSON document, as the agent reads it
-// from its cache, and adds it to set; only the compact form stays.
-func load(set *scan.Listings, listings []*catalog.Listing) error {
+// from its cache, and adds it to set; only the compact form stays. It
+// returns the time spent decoding and adding (not encoding).
+func load(set *scan.Listings, listings []*catalog.Listing) (time.Duration, error) {
+	var spent time.Duration
 	for i, l := range listings {
 		b, err := json.Marshal(l)
 		if err != nil {
-			return err
+			return 0, err
 		}
+		t := time.Now()
 		decoded, err := catalog.ParseListing(b)
+		if err == nil {
+			err = set.Add(decoded)
+		}
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if err := set.Add(decoded); err != nil {
-			return err
-		}
+		spent += time.Since(t)
 		listings[i] = nil
 	}
-	return nil
+	return spent, nil
 }
 
 // fetchedOnly keeps only the listings an agent fetches (the -fetched flag).

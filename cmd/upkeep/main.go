@@ -5,8 +5,16 @@ import (
 	"os"
 
 	"github.com/upkeep-erp/upkeep/agent/cli"
+	democli "github.com/upkeep-erp/upkeep/demoerp/cli"
+	"github.com/upkeep-erp/upkeep/quickstart"
 )
 
 func main() {
+	// Hidden: `upkeep demo-erp ...` is the demo ERP's own command line, so
+	// that `upkeep demo` needs no other program.
+	if len(os.Args) > 1 && os.Args[1] == "demo-erp" {
+		os.Exit(democli.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	cli.Demo = quickstart.Run
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

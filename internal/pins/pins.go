@@ -4,7 +4,6 @@
 package pins
 
 import (
-	_ "fyne.io/fyne/v2/app"
 	_ "github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3"
 )

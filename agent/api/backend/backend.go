@@ -1,10 +1,11 @@
-// Package backend implements the local API's Backend over what the agent has today: its configuration, its state store and the ERP reader; applies, rehearsals, runs and events answer "not available yet".
+// Package backend implements the local API's Backend over the agent's parts: its configuration, its state store and event log, the scan, and the apply runner driven in the agent's own process.
 package backend
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/agent/scanner"
+	"github.com/upkeep-erp/upkeep/agent/schedule"
 	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
@@ -21,27 +24,46 @@ import (
 type Options struct {
 	Config *config.Config
 	Store  *store.Store
-	// OpenERP returns the reader of the configured ERP.
+	// Events is the agent's event log, shared with the schedule (nil: a
+	// new one over Store).
+	Events *store.Events
+	// OpenERP returns the reader of the configured ERP (nil: the ERP
+	// cannot be read through the service).
 	OpenERP func(*config.Config) (erp.Reader, error)
-	// Scan reads the ERP, fetches the listings, scans and saves the report
-	// in Store (what `upkeep scan` does).
-	Scan     func(ctx context.Context, c *config.Config, req api.ScanRequest) (*scan.Report, error)
+	// OpenWriter returns the write side of the configured ERP (nil:
+	// applies are not available).
+	OpenWriter func(*config.Config) (erp.Writer, error)
+	// Schedule tells what the schedule is doing (nil: no schedule runs).
+	Schedule func() schedule.Status
 	Version  string
 	Started  time.Time
 	OnReload func(*config.Config) // called after PUT /v1/settings saved a new configuration
+	Log      *slog.Logger         // default: discard
 }
 
-// Backend answers the local API's routes.
+// Backend answers the local API's routes and drives the runs.
 type Backend struct {
-	o   Options
-	mu  sync.RWMutex
-	cfg *config.Config
+	o      Options
+	mu     sync.RWMutex
+	cfg    *config.Config
+	ev     *store.Events
+	scanMu sync.Mutex // one scan at a time: scans share the metadata cache
+	runs   runs
 }
 
 var _ api.Backend = (*Backend)(nil)
 
 // New returns a backend over o.
-func New(o Options) *Backend { return &Backend{o: o, cfg: o.Config} }
+func New(o Options) *Backend {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	ev := o.Events
+	if ev == nil {
+		ev = store.NewEvents(o.Store)
+	}
+	return &Backend{o: o, cfg: o.Config, ev: ev, runs: runs{recent: map[int64]*tracked{}}}
+}
 
 func (b *Backend) config() *config.Config {
 	b.mu.RLock()
@@ -49,7 +71,8 @@ func (b *Backend) config() *config.Config {
 	return b.cfg
 }
 
-// Status is the agent's state.
+// Status is the agent's state: the last scan, the run in progress or in
+// need of attention, and what the schedule does.
 func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	c := b.config()
 	st := &api.Status{Version: b.o.Version, PID: os.Getpid(), Since: b.o.Started, Config: c.Path(), ERP: c.ERP.Kind}
@@ -60,7 +83,35 @@ func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	if len(scans) == 1 {
 		st.LastScan = &api.ScanInfo{ID: scans[0].ID, At: scans[0].At, Summary: scans[0].Summary}
 	}
+	if st.Running, err = b.current(ctx); err != nil {
+		return nil, err
+	}
+	if st.Running != nil && st.Running.State == stateRestoreFailed {
+		st.Notes = append(st.Notes, fmt.Sprintf("run %s needs attention: %s", st.Running.ID, st.Running.Error))
+	}
+	st.Notes = append(st.Notes, b.scheduleNotes()...)
 	return st, nil
+}
+
+// scheduleNotes say when the next check is, and what fails or waits
+// (nothing without a schedule: the command line reading the store).
+func (b *Backend) scheduleNotes() []string {
+	if b.o.Schedule == nil {
+		return nil
+	}
+	s := b.o.Schedule()
+	var out []string
+	if !s.NextScan.IsZero() {
+		out = append(out, "next scheduled check: "+s.NextScan.Local().Format("Mon 2 Jan 15:04:05 MST"))
+	}
+	if s.LastError != "" {
+		out = append(out, fmt.Sprintf("update checks have failed %d time(s) since %s: %s",
+			s.Failures, s.FailingSince.Local().Format("Mon 2 Jan 15:04 MST"), s.LastError))
+	}
+	if s.Waiting != "" {
+		out = append(out, "waiting for the maintenance window: "+s.Waiting)
+	}
+	return out
 }
 
 // Report is the last saved scan.
@@ -70,7 +121,7 @@ func (b *Backend) Report(ctx context.Context) (*api.SavedReport, error) {
 		return nil, err
 	}
 	if len(scans) == 0 {
-		return nil, &api.NotFoundError{Message: "no scan has been saved yet: scan now (upkeep scan, or POST /v1/scan)"}
+		return nil, &api.NotFoundError{Message: "no scan has been saved yet: scan now (upkeep check-now, or POST /v1/scan)"}
 	}
 	s := scans[0]
 	out := &api.SavedReport{ScanInfo: api.ScanInfo{ID: s.ID, At: s.At, Summary: s.Summary}}
@@ -80,36 +131,74 @@ func (b *Backend) Report(ctx context.Context) (*api.SavedReport, error) {
 	return out, nil
 }
 
-// Scan scans now and returns the saved report.
+// Scan scans now and returns the saved report. A scan for the installed
+// modules alone records its news in the event log, as a scheduled check
+// does (the same news is recorded once).
 func (b *Backend) Scan(ctx context.Context, req api.ScanRequest, _ api.Caller) (*api.SavedReport, error) {
-	if b.o.Scan == nil {
-		return nil, &api.NotAvailableError{Feature: "scanning through the service"}
-	}
-	rep, err := b.o.Scan(ctx, b.config(), req)
+	rep, info, err := b.scanSaved(ctx, scanner.Request{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades})
 	if err != nil {
 		return nil, err
+	}
+	if len(req.Install)+len(req.IncludeUpgrades) == 0 {
+		for _, e := range schedule.News(rep) {
+			if _, _, err := b.ev.Add(ctx, e); err != nil {
+				b.o.Log.Error("record a scan's news", "title", e.Title, "err", err)
+			}
+		}
+	}
+	return &api.SavedReport{ScanInfo: info, Report: rep}, nil
+}
+
+// scanSaved scans and returns the report with the store's record of it.
+func (b *Backend) scanSaved(ctx context.Context, req scanner.Request) (*scan.Report, api.ScanInfo, error) {
+	b.scanMu.Lock()
+	defer b.scanMu.Unlock()
+	rep, err := b.scanLocked(ctx, req)
+	if err != nil {
+		return nil, api.ScanInfo{}, err
 	}
 	scans, err := b.o.Store.Scans(ctx, 1)
+	if err != nil || len(scans) == 0 {
+		return rep, api.ScanInfo{}, err
+	}
+	return rep, api.ScanInfo{ID: scans[0].ID, At: scans[0].At, Summary: scans[0].Summary}, nil
+}
+
+// scan reads the ERP, scans and saves the report.
+func (b *Backend) scan(ctx context.Context, req scanner.Request) (*scan.Report, error) {
+	b.scanMu.Lock()
+	defer b.scanMu.Unlock()
+	return b.scanLocked(ctx, req)
+}
+
+func (b *Backend) scanLocked(ctx context.Context, req scanner.Request) (*scan.Report, error) {
+	if b.o.OpenERP == nil {
+		return nil, &api.NotAvailableError{Feature: "scanning through the service"}
+	}
+	c := b.config()
+	r, err := b.o.OpenERP(c)
 	if err != nil {
 		return nil, err
 	}
-	out := &api.SavedReport{Report: rep}
-	if len(scans) == 1 {
-		out.ScanInfo = api.ScanInfo{ID: scans[0].ID, At: scans[0].At, Summary: scans[0].Summary}
+	return scanner.Scan(ctx, c, b.o.Store, r, req)
+}
+
+// plan scans with req and plans with its choices.
+func (b *Backend) plan(ctx context.Context, req scanner.Request) (*scan.Plan, error) {
+	rep, err := b.scan(ctx, req)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return rep.Plan(req.PlanOptions())
 }
 
 // Plan scans with the request's choices and plans.
 func (b *Backend) Plan(ctx context.Context, req api.PlanRequest) (*api.Plan, error) {
-	if b.o.Scan == nil {
-		return nil, &api.NotAvailableError{Feature: "planning through the service"}
-	}
-	rep, err := b.o.Scan(ctx, b.config(), api.ScanRequest{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades})
-	if err != nil {
-		return nil, err
-	}
-	return rep.Plan(scan.PlanOptions{IncludeUpgrades: req.IncludeUpgrades, DisableBlockers: req.DisableBlockers})
+	return b.plan(ctx, planRequest(req))
+}
+
+func planRequest(req api.PlanRequest) scanner.Request {
+	return scanner.Request{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades, DisableBlockers: req.DisableBlockers}
 }
 
 // Installed reads the ERP's installed modules and compares them with the ledger.

@@ -1,7 +1,6 @@
 package backend_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,8 +17,6 @@ import (
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
-
-var ctx = context.Background()
 
 // newBackend is the backend over a real demo ERP instance, a real store
 // and a real configuration file.
@@ -130,24 +127,3 @@ func TestChangesAreAllCheckedBeforeAnyIsMade(t *testing.T) {
 		t.Errorf("unhold: %+v, %v", h, err)
 	}
 }
-
-func TestRunsAndEventsAreNotAvailableYet(t *testing.T) {
-	b, _ := newBackend(t)
-	var na *api.NotAvailableError
-	for name, err := range map[string]error{
-		"apply":    second(b.Apply(ctx, api.RunRequest{PlanHash: "x"}, root)),
-		"rehearse": second(b.Rehearse(ctx, api.RunRequest{PlanHash: "x"}, root)),
-		"runs":     second(b.Runs(ctx, 10)),
-		"run":      second(b.Run(ctx, "1")),
-		"cancel":   second(b.Cancel(ctx, "1", root)),
-		"events":   second(b.Events(ctx, api.EventQuery{})),
-		"progress": b.RunEvents(ctx, "1", 0, nil),
-		"follow":   b.FollowEvents(ctx, 0, nil),
-	} {
-		if !errors.As(err, &na) {
-			t.Errorf("%s: %v, want NotAvailableError", name, err)
-		}
-	}
-}
-
-func second[T any](_ T, err error) error { return err }

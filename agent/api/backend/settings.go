@@ -14,14 +14,18 @@ import (
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
-// Settings returns the configuration file.
+// Settings returns the configuration file, with the passwords and secret
+// query values of its URLs masked (any caller may read it). Secrets
+// themselves live in files the file only names (token_file,
+// password_file, webhook_secret_file), never read here.
 func (b *Backend) Settings(context.Context) (*api.Settings, error) {
 	path := b.config().Path()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the configuration: %w", err)
 	}
-	return &api.Settings{Path: path, Revision: revision(data), TOML: string(data)}, nil
+	masked, _ := maskSecrets(string(data))
+	return &api.Settings{Path: path, Revision: revision(data), TOML: masked}, nil
 }
 
 // SetSettings validates the new file, refuses a stale revision, saves the
@@ -40,6 +44,7 @@ func (b *Backend) SetSettings(_ context.Context, up api.SettingsUpdate, _ api.Ca
 	if up.Revision != revision(old) {
 		return nil, &api.ConflictError{Message: "the configuration changed since you read it: read it again (GET /v1/settings) and redo your change"}
 	}
+	up.TOML = unmaskSecrets(up.TOML, string(old))
 	if _, err := config.Parse([]byte(up.TOML), filepath.Dir(path)); err != nil {
 		return nil, &api.BadRequestError{Message: fmt.Sprintf("the new configuration is not valid, nothing was saved: %v", err)}
 	}
@@ -55,7 +60,8 @@ func (b *Backend) SetSettings(_ context.Context, up api.SettingsUpdate, _ api.Ca
 	if b.o.OnReload != nil {
 		b.o.OnReload(c)
 	}
-	return &api.Settings{Path: path, Revision: revision([]byte(up.TOML)), TOML: up.TOML, RestartNeeded: restart}, nil
+	masked, _ := maskSecrets(up.TOML)
+	return &api.Settings{Path: path, Revision: revision([]byte(up.TOML)), TOML: masked, RestartNeeded: restart}, nil
 }
 
 // save replaces the file atomically with the old file's mode and owner.

@@ -58,15 +58,46 @@ func (p Postgres) checksumDB(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dbcopy: checksum %s: list the tables: %w", name, err)
 	}
+	digests, err := relationDigests(ctx, tx, rels)
+	if err != nil {
+		return "", fmt.Errorf("dbcopy: checksum %s: %w", name, err)
+	}
 	h := sha256.New()
-	for _, rel := range rels {
-		digest, err := relationDigest(ctx, tx, rel)
-		if err != nil {
-			return "", fmt.Errorf("dbcopy: checksum %s: %w", name, err)
-		}
-		fmt.Fprintf(h, "%s.%s\t%s\t%s\t%s\n", rel.schema, rel.name, rel.kind, rel.columns, digest)
+	for i, rel := range rels {
+		fmt.Fprintf(h, "%s.%s\t%s\t%s\t%s\n", rel.schema, rel.name, rel.kind, rel.columns, digests[i])
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// relationDigests reads every relation's digest with one pipelined batch
+// of queries: a Tryton or Odoo database has hundreds of small tables and
+// sequences, whose round trips one by one took half the checksum's time
+// (and a checksum runs while the ERP is stopped).
+func relationDigests(ctx context.Context, tx pgx.Tx, rels []relation) ([]string, error) {
+	b := &pgx.Batch{}
+	for _, rel := range rels {
+		table := pgx.Identifier{rel.schema, rel.name}.Sanitize()
+		if rel.kind == "S" {
+			b.Queue("SELECT last_value::text, is_called::text, NULL FROM " + table)
+		} else {
+			b.Queue(fmt.Sprintf(rowsSumSQL, table))
+		}
+	}
+	br := tx.SendBatch(ctx, b)
+	digests := make([]string, len(rels))
+	for i, rel := range rels {
+		var x, y string
+		var z *string
+		if err := br.QueryRow().Scan(&x, &y, &z); err != nil {
+			br.Close()
+			return nil, fmt.Errorf("read %s %s: %w", map[bool]string{true: "sequence", false: "table"}[rel.kind == "S"], pgx.Identifier{rel.schema, rel.name}.Sanitize(), err)
+		}
+		digests[i] = x + " " + y
+		if z != nil {
+			digests[i] += " " + *z
+		}
+	}
+	return digests, br.Close()
 }
 
 // checksumAsync computes the checksum of name into *sum in a goroutine; the
@@ -79,20 +110,4 @@ func (p Postgres) checksumAsync(ctx context.Context, name string, sum *string) <
 		done <- err
 	}()
 	return done
-}
-
-func relationDigest(ctx context.Context, tx pgx.Tx, rel relation) (string, error) {
-	table := pgx.Identifier{rel.schema, rel.name}.Sanitize()
-	if rel.kind == "S" {
-		var last, called string
-		if err := tx.QueryRow(ctx, "SELECT last_value::text, is_called::text FROM "+table).Scan(&last, &called); err != nil {
-			return "", fmt.Errorf("read sequence %s: %w", table, err)
-		}
-		return last + " " + called, nil
-	}
-	var n, a, b string
-	if err := tx.QueryRow(ctx, fmt.Sprintf(rowsSumSQL, table)).Scan(&n, &a, &b); err != nil {
-		return "", fmt.Errorf("read table %s: %w", table, err)
-	}
-	return n + " " + a + " " + b, nil
 }

@@ -109,7 +109,7 @@ func realDir(dir string) error {
 		return fmt.Errorf("tryton: module overlay: %w", err)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("tryton: module overlay: %s is not a real folder (a symlink or a file): move it away and run the setup again", dir)
+		return fmt.Errorf("tryton: module overlay: %s is not a real folder (a symlink or a file): move it away and run upkeep setup again", dir)
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func LinkModule(root, module, dir string) (string, error) {
 	entry := moduleEntry(root, module)
 	staged, err := os.MkdirTemp(stagingOf(root), module+".link-")
 	if err != nil {
-		return "", fmt.Errorf("tryton: link %s: %w (is the overlay built? run the setup)", module, err)
+		return "", fmt.Errorf("tryton: link %s: %w (is the overlay built? run upkeep setup)", module, err)
 	}
 	link := filepath.Join(staged, module)
 	if err := os.Symlink(dir, link); err != nil {

@@ -1,0 +1,186 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/apply"
+	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/agent/scanner"
+	"github.com/upkeep-erp/upkeep/agent/store"
+)
+
+// eventRehearsalPassed is the event of a rehearsal that passed.
+const eventRehearsalPassed = "rehearsal-passed"
+
+// Rehearse plans again with the caller's choices, refuses a plan that is
+// not the one the caller reviewed, and starts rehearsing it in the agent's
+// process, on a throwaway copy of the ERP or the test instance; it returns
+// the run at once. Production is not touched.
+func (b *Backend) Rehearse(ctx context.Context, req api.RunRequest, by api.Caller) (*api.Run, error) {
+	if t := b.runs.current(); t != nil {
+		return nil, busy(t)
+	}
+	sr := planRequest(req.Plan)
+	plan, err := b.plan(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Hash != req.PlanHash {
+		return nil, &api.ConflictError{Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): review the new plan (GET /v1/plan) and rehearse its hash",
+			short(req.PlanHash), short(plan.Hash))}
+	}
+	if len(plan.Changes)+len(plan.Disable) == 0 {
+		return nil, &api.BadRequestError{Message: "the plan changes nothing: there is nothing to rehearse"}
+	}
+	t, err := b.startRehearsal(ctx, startRequest{plan: plan, req: sr, by: by.User, record: true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return b.Run(ctx, idString(t.ID(&b.runs)))
+}
+
+// RehearsePlan rehearses plan (made with req's choices) as a run this
+// backend drives and shows, and waits for its end; the schedule's
+// Rehearser calls it. The result says whether the rehearsal passed; the
+// error matches apply.ErrRehearsalFailed when it ran and failed.
+func (b *Backend) RehearsePlan(ctx context.Context, plan *scan.Plan, req scanner.Request, by string) (*apply.RehearsalResult, error) {
+	var res *apply.RehearsalResult
+	t, err := b.startRehearsal(ctx, startRequest{plan: plan, req: req, by: by}, &res)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("rehearsal %d goes on while the agent stops; its copy is removed at the next start: %w", t.ID(&b.runs), ctx.Err())
+	}
+	return res, t.err
+}
+
+// startRehearsal journals and starts the rehearsal of s.plan in the
+// agent's process and returns once the run has its id; *out, when out is
+// set, receives the result before t.done closes.
+func (b *Backend) startRehearsal(ctx context.Context, s startRequest, out **apply.RehearsalResult) (*tracked, error) {
+	c := b.config()
+	w, target, err := b.rehearsalTarget(c)
+	if err != nil {
+		return nil, err
+	}
+	t := &tracked{kind: store.KindRehearse, by: s.by, plan: s.plan, started: make(chan struct{}), done: make(chan struct{})}
+	if other := b.runs.claim(t); other != nil {
+		return nil, busy(other)
+	}
+	before, err := b.blockers(ctx)
+	if err != nil {
+		b.runs.release(t, nil, err)
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	t.cancel = cancel
+	r := b.runner(c, w, func(e apply.Event) { b.progress(t, e, before) })
+	r.Rescan = func(ctx context.Context) (*scan.Plan, error) { return b.plan(ctx, s.req.Implied(s.plan)) }
+	go b.drive(runCtx, t, func(ctx context.Context) (*apply.Result, error) {
+		res, err := r.Rehearse(ctx, t.plan, target)
+		if s.record {
+			b.recordRehearsal(context.WithoutCancel(ctx), t, res, err)
+		}
+		if out != nil {
+			*out = res
+		}
+		if res == nil {
+			return nil, err
+		}
+		return &res.Result, err
+	})
+	return b.journaled(ctx, t)
+}
+
+// journaled waits until t's run is journaled and returns t, or returns
+// why it ended before it was.
+func (b *Backend) journaled(ctx context.Context, t *tracked) (*tracked, error) {
+	select {
+	case <-t.started:
+	case <-t.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if t.ID(&b.runs) != 0 {
+		return t, nil
+	}
+	<-t.done
+	return nil, refusal(t.err)
+}
+
+// rehearsalTarget opens the production ERP's writer and where rehearsals
+// run: the test instance, else throwaway copies of production.
+func (b *Backend) rehearsalTarget(c *config.Config) (erp.Writer, apply.Target, error) {
+	if b.o.OpenWriter == nil {
+		return nil, apply.Target{}, &api.NotAvailableError{Feature: "rehearse through the service"}
+	}
+	w, err := b.o.OpenWriter(c)
+	if err != nil {
+		return nil, apply.Target{}, err
+	}
+	var inst erp.Writer
+	if tc := c.TestInstanceConfig(); tc != nil {
+		if inst, err = b.o.OpenWriter(tc); err != nil {
+			return nil, apply.Target{}, fmt.Errorf("rehearsal.test_instance: %w", err)
+		}
+	}
+	t, err := apply.NewTarget(w, inst, c.Rehearsal.TestInstanceHealth())
+	if err != nil {
+		return nil, apply.Target{}, &api.NotAvailableError{Feature: "rehearsal", Message: err.Error()}
+	}
+	return w, t, nil
+}
+
+// RecoverRehearsal cleans up a rehearsal the agent left unfinished (its
+// copy is removed, or the test instance put back); call it at start before
+// Recover, which finishes applies only. Production is not touched. It
+// returns nil when no rehearsal was pending.
+func (b *Backend) RecoverRehearsal(ctx context.Context) (*apply.RehearsalResult, error) {
+	p, err := b.o.Store.PendingRun(ctx)
+	if err != nil || p == nil || p.Kind != store.KindRehearse || b.o.OpenWriter == nil {
+		return nil, err
+	}
+	c := b.config()
+	w, target, err := b.rehearsalTarget(c)
+	if w == nil {
+		return nil, err
+	}
+	if err != nil {
+		target = apply.Target{} // the copy's files are removed all the same
+	}
+	res, err := b.runner(c, w, nil).RecoverRehearsal(ctx, target)
+	if res != nil {
+		b.recordRehearsal(ctx, &tracked{by: "recovery at start", plan: journaledPlan(p)}, res, nil)
+	}
+	return res, err
+}
+
+// recordRehearsal records how a rehearsal ended as an event.
+func (b *Backend) recordRehearsal(ctx context.Context, t *tracked, res *apply.RehearsalResult, err error) {
+	var e store.Event
+	switch {
+	case res == nil:
+		e = store.Event{Kind: store.EventProblem, Level: store.LevelError, Notify: true, Title: fmt.Sprintf("Could not rehearse (%s): %v", t.by, err)}
+	case res.Passed:
+		e = store.Event{Kind: eventRehearsalPassed, Level: store.LevelInfo,
+			Title: fmt.Sprintf("Rehearsal %d passed on the %s (%s): %s", res.Run, res.On, t.by, describe(t.plan))}
+	default:
+		e = store.Event{Kind: store.EventRehearsalFailed, Level: store.LevelWarning, Notify: true,
+			Title: fmt.Sprintf("Rehearsal %d failed at %q on the %s (%s); production was not touched", res.Run, res.FailedStep, res.On, t.by),
+			Body:  "Error: " + res.Error + "\n"}
+	}
+	if t.plan != nil {
+		e.PlanHash = t.plan.Hash
+		e.Body += planBody(t.plan)
+	}
+	if _, _, aerr := b.ev.Add(ctx, e); aerr != nil {
+		b.o.Log.Error("record a rehearsal's outcome", "title", e.Title, "err", aerr)
+	}
+}

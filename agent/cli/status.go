@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/api/backend"
+	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/store"
+)
+
+func init() { extraCommands = append(extraCommands, (*app).statusCmd, (*app).checkNowCmd) }
+
+// statusView is `upkeep status`: the Monday-morning view.
+type statusView struct {
+	// Agent is the running agent's status; without one (Unreachable says
+	// why) the rest is read from the state database.
+	Agent       *api.Status `json:"agent"`
+	Unreachable string      `json:"agent_unreachable,omitempty"`
+	Runs        []api.Run   `json:"runs"`
+	Events      []api.Event `json:"events"` // the latest, oldest first
+}
+
+// statusSource is what status reads: the agent's local API, or the state
+// database through a backend of its own.
+type statusSource interface {
+	Status(ctx context.Context) (*api.Status, error)
+	Runs(ctx context.Context, limit int) ([]api.Run, error)
+	Events(ctx context.Context, q api.EventQuery) ([]api.Event, error)
+}
+
+func (a *app) statusCmd() *cobra.Command {
+	var runs, events int
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the last check, the run in progress, the last runs and the last events (through the agent when it runs)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.load()
+			if err != nil {
+				return err
+			}
+			src, st, v, done, err := openStatus(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := v.fill(cmd.Context(), src, runs, events); err != nil {
+				return err
+			}
+			return a.print(v, func(w io.Writer) { printStatus(w, st, v) })
+		},
+	}
+	cmd.Flags().IntVar(&runs, "runs", 5, "how many runs to show")
+	cmd.Flags().IntVar(&events, "events", 10, "how many events to show")
+	return cmd
+}
+
+// openStatus asks the running agent, or reads the state database when no
+// agent answers (or this user may not talk to it); done closes what it opened.
+func openStatus(ctx context.Context, c *config.Config) (statusSource, *api.Status, statusView, func(), error) {
+	var v statusView
+	var src statusSource = &api.Client{Path: socketPath(c)}
+	st, err := src.Status(ctx)
+	var ue *api.UnreachableError
+	var ad *api.AccessDeniedError
+	if !errors.As(err, &ue) && !errors.As(err, &ad) {
+		v.Agent = st
+		return src, st, v, func() {}, err
+	}
+	v.Unreachable = err.Error()
+	db, err := store.Open(c.State.Dir, nil)
+	if err != nil {
+		return nil, nil, v, nil, err
+	}
+	src = backend.New(backend.Options{Config: c, Store: db})
+	if st, err = src.Status(ctx); err != nil {
+		db.Close()
+		return nil, nil, v, nil, err
+	}
+	return src, st, v, func() { db.Close() }, nil
+}
+
+// fill reads the last runs and events.
+func (v *statusView) fill(ctx context.Context, src statusSource, runs, events int) error {
+	var err error
+	if v.Runs, err = src.Runs(ctx, max(runs, 1)); err != nil {
+		return err
+	}
+	v.Runs = v.Runs[:min(len(v.Runs), runs)]
+	v.Events, err = lastEvents(ctx, src, events)
+	return err
+}
+
+// lastEvents pages through the history and keeps the last n events.
+func lastEvents(ctx context.Context, src statusSource, n int) ([]api.Event, error) {
+	const page = 1000
+	out := []api.Event{}
+	var since int64
+	for {
+		evs, err := src.Events(ctx, api.EventQuery{Since: since, Limit: page})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+		out = out[max(0, len(out)-n):]
+		if len(evs) < page {
+			return out, nil
+		}
+		since = evs[len(evs)-1].ID
+	}
+}
+
+func printStatus(w io.Writer, st *api.Status, v statusView) {
+	if v.Agent != nil {
+		fmt.Fprintf(w, "Agent: running, pid %d, since %s (%s)\n", st.PID, st.Since.Local().Format("Mon 2 Jan 15:04"), st.Version)
+	} else {
+		fmt.Fprintf(w, "Agent: not running (%s)\nRead from the state database.\n", v.Unreachable)
+	}
+	fmt.Fprintf(w, "ERP: %s   configuration: %s\n", st.ERP, st.Config)
+	if st.LastScan != nil {
+		fmt.Fprintf(w, "Last check: %s: %s\n", stamp(st.LastScan.At), st.LastScan.Summary)
+	} else {
+		fmt.Fprintln(w, "Last check: none yet (upkeep check-now, or upkeep scan)")
+	}
+	if r := st.Running; r != nil {
+		fmt.Fprintf(w, "Run in progress: %s %s (%s) at %q\n", r.Kind, r.ID, r.State, r.Step)
+	}
+	for _, n := range st.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+	fmt.Fprintln(w, "\nLast runs:")
+	printAPIRuns(w, v.Runs)
+	fmt.Fprintln(w, "\nLast events:")
+	if len(v.Events) == 0 {
+		fmt.Fprintln(w, "  none yet")
+	}
+	for _, e := range v.Events {
+		fmt.Fprintf(w, "  %s  %-7s  %s\n", e.At.Local().Format("Mon 2 Jan 15:04"), e.Severity, e.Summary)
+	}
+}
+
+func printAPIRuns(w io.Writer, runs []api.Run) {
+	if len(runs) == 0 {
+		fmt.Fprintln(w, "  none yet")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RUN\tSTARTED\tKIND\tSTATE\tBY\tTOOK\tSTEP")
+	for _, r := range runs {
+		d := time.Duration(0)
+		if r.Ended != nil {
+			d = r.Ended.Sub(r.Started)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Started.Local().Format("2006-01-02 15:04:05"), r.Kind, r.State,
+			orDash(r.By), took(d), r.Step)
+	}
+	tw.Flush()
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) checkNowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-now",
+		Short: "Ask the running agent to check for patches, updates and upgrades now, record the news and show the report",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.load()
+			if err != nil {
+				return err
+			}
+			cl := &api.Client{Path: socketPath(c)}
+			r, err := cl.Scan(cmd.Context(), api.ScanRequest{})
+			var ue *api.UnreachableError
+			if errors.As(err, &ue) {
+				return fmt.Errorf("%w\n(upkeep scan checks without the agent)", err)
+			}
+			if err != nil {
+				return err
+			}
+			return a.print(r, func(w io.Writer) {
+				fmt.Fprintf(w, "Check %d at %s: %s\n\n", r.ID, stamp(r.At), r.Summary)
+				printReport(w, r.Report, colors(a.out))
+			})
+		},
+	}
+}

@@ -1,0 +1,194 @@
+package presenter
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/catalog"
+)
+
+// Row is one newer version of an installed module, as the screens list it.
+type Row struct {
+	Module     string
+	Change     string // "1.3.0 ⟶ 1.4.0"
+	Kind       string // patch, update, upgrade
+	Maturity   string
+	Summary    string
+	Repository string
+	// Needs says what must happen first, e.g. "update core to 2.50.22 first".
+	Needs string
+	// OnRequest marks an upgrade the repository does not take by default
+	// (default_upgrade = false): only "Plan this upgrade" takes it.
+	OnRequest bool
+	Note      string // why it is not proposed, or other words from the scan
+	Blocked   bool   // it cannot be applied as things stand (see Blocked)
+}
+
+// Arrow separates the versions of a change. It is U+27F6: Fyne 2.8.1
+// draws U+2192 followed by a space with a stray replacement glyph.
+const Arrow = " ⟶ "
+
+func change(from, to catalog.Version) string {
+	if from.IsZero() {
+		return "new" + Arrow + to.String()
+	}
+	return from.String() + Arrow + to.String()
+}
+
+// TargetLines are the report's proposed changes, step by step.
+func TargetLines(r *api.Report) []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range r.Target {
+		out = append(out, fmt.Sprintf("step %d: %s %s (%s)", c.Stage, c.Module, change(c.From, c.To), c.Kind))
+	}
+	return out
+}
+
+// UpdateRows are the patches and updates that can be applied, patches first.
+func UpdateRows(r *api.Report) []Row {
+	if r == nil {
+		return nil
+	}
+	var out []Row
+	for _, c := range slices.Concat(r.Patches, r.Updates) {
+		out = append(out, Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(),
+			Maturity: c.Maturity.String(), Summary: c.Summary, Repository: c.Repository})
+	}
+	return out
+}
+
+// UpgradeRows are the upgrades, shown apart: those proposed, those taken
+// only on request (OnRequest), and those blocked as things stand, each
+// with what it needs first.
+func UpgradeRows(r *api.Report) []Row {
+	if r == nil {
+		return nil
+	}
+	var out []Row
+	for _, c := range r.Upgrades {
+		row := Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
+			Summary: c.Summary, Repository: c.Repository, Note: c.Notice}
+		if c.Path != nil {
+			row.Needs = c.Path.Text
+		}
+		out = append(out, row)
+	}
+	for _, c := range r.UpgradeNotices {
+		row := Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
+			Summary: c.Summary, Repository: c.Repository, OnRequest: true, Note: c.Notice, Blocked: c.Stage == 0}
+		if c.Path != nil {
+			row.Needs = c.Path.Text
+		} else if c.Why != nil {
+			row.Needs = strings.Join(c.Why.Reasons, "; ")
+		}
+		out = append(out, row)
+	}
+	for _, c := range r.NotApplicable {
+		if c.Kind != catalog.KindUpgrade {
+			continue
+		}
+		row := Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
+			Summary: c.Summary, Repository: c.Repository, Blocked: true}
+		if c.Path != nil {
+			row.Needs = c.Path.Text
+		} else if c.Why != nil && len(c.Why.Reasons) > 0 {
+			row.Needs = c.Why.Reasons[0]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// BlockedRow is one version that cannot be applied as things stand.
+type BlockedRow struct {
+	Row
+	Reasons  []string // in words, from the scan
+	Blockers []BlockerRow
+	// Disable is the smallest set of installed modules to disable so that
+	// it applies; empty when disabling does not help.
+	Disable    []string
+	Resolvable bool
+}
+
+// BlockerRow is an installed module whose dependency excludes the version.
+type BlockerRow struct {
+	Module, Version, Needs string
+	// WayOut is a newer version of the blocker that accepts the candidate
+	// ("upgrade arp to 2.0.0, which accepts core 3.0.0"); empty when none.
+	WayOut string
+	// Upgrade is true when that way out is an upgrade taken only on request:
+	// "Update blocker" plans it with include_upgrades.
+	Upgrade bool
+	Held    bool
+}
+
+// BlockedRows are the not applicable versions with their reasons and blockers.
+func BlockedRows(r *api.Report) []BlockedRow {
+	if r == nil {
+		return nil
+	}
+	var out []BlockedRow
+	for _, c := range r.NotApplicable {
+		b := BlockedRow{Row: Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(),
+			Maturity: c.Maturity.String(), Summary: c.Summary, Repository: c.Repository, Blocked: true}}
+		if w := c.Why; w != nil {
+			b.Reasons = w.Reasons
+			b.Resolvable = w.Resolvable != nil && *w.Resolvable
+			for _, d := range w.Disable {
+				b.Disable = append(b.Disable, d.Module)
+			}
+			for _, bl := range w.Blockers {
+				br := BlockerRow{Module: bl.Module, Version: bl.Version.String(), Needs: bl.Needs, Held: bl.Held}
+				if bl.WayOut != nil {
+					br.WayOut, br.Upgrade = bl.WayOut.Text, bl.WayOut.OnRequest
+				}
+				b.Blockers = append(b.Blockers, br)
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// UpdateBlocker is the plan request that takes a blocker's way out: its
+// upgrade when that is taken only on request, else the default plan
+// (whose updates already include the blocker's newer version).
+func UpdateBlocker(b BlockerRow) api.PlanRequest {
+	if b.Upgrade {
+		return api.PlanRequest{IncludeUpgrades: []string{b.Module}}
+	}
+	return api.PlanRequest{}
+}
+
+// PlanLines describe a plan's changes for a person, one line each:
+// "step 1: core 2.50.20 ⟶ 2.50.22 (update), 2 scripts".
+func PlanLines(p *api.Plan) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range p.Disable {
+		out = append(out, fmt.Sprintf("disable %s %s", d.Module, d.Version))
+	}
+	for _, c := range p.Changes {
+		line := fmt.Sprintf("step %d: %s %s (%s)", c.Stage, c.Module, change(c.From, c.To), c.Kind)
+		if n := len(c.Pre) + len(c.Post); n > 0 {
+			line += ", " + plural(n, "script", "scripts")
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// ShortHash is the first 12 characters of a plan hash.
+func ShortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

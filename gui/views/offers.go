@@ -1,0 +1,145 @@
+package views
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/gui/presenter"
+)
+
+// rowView renders one candidate: "core  2.50.20 ⟶ 2.50.21", its kind,
+// maturity and repository, and its summary.
+func rowView(r presenter.Row) *fyne.Container {
+	title := bold(r.Module + "   " + r.Change)
+	meta := widget.NewLabelWithStyle(r.Kind+" · "+r.Maturity+" · repository "+r.Repository, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	box := container.NewVBox(container.NewHBox(title, meta))
+	if r.Summary != "" {
+		box.Add(wrapped(r.Summary))
+	}
+	return box
+}
+
+// Updates lists the patches and updates, the agent's plan for them, and
+// Apply and Rehearse.
+type Updates struct {
+	root     fyne.CanvasObject
+	List     *fyne.Container
+	Plan     *fyne.Container // the changes the default plan makes
+	Apply    *ActionButton
+	Rehearse *ActionButton
+	Rows     []presenter.Row
+	w        *Window
+}
+
+func newUpdates(w *Window) *Updates {
+	u := &Updates{w: w, List: container.NewVBox(), Plan: container.NewVBox()}
+	u.Apply = NewActionButton("Apply…", func() { w.Review(api.PlanRequest{}) })
+	u.Apply.Importance = widget.HighImportance
+	u.Rehearse = NewActionButton("Rehearse…", func() { w.Review(api.PlanRequest{}) })
+	advice := hint("The agent applies its whole plan. To leave a module out, hold it on the Installed screen.")
+	actions := container.NewBorder(nil, nil, nil, container.NewHBox(u.Rehearse, u.Apply), advice)
+	body := container.NewVBox(u.List, widget.NewSeparator(), bold("The agent's plan"), u.Plan)
+	u.root = container.NewBorder(nil, actions, nil, nil, container.NewVScroll(body))
+	u.show(nil)
+	return u
+}
+
+func (u *Updates) show(saved *api.SavedReport) {
+	u.List.RemoveAll()
+	u.Plan.RemoveAll()
+	var rep *api.Report
+	if saved != nil {
+		rep = saved.Report
+	}
+	u.Rows = presenter.UpdateRows(rep)
+	if saved == nil {
+		u.List.Add(wrapped("No scan has been saved yet: choose Check now."))
+	} else if len(u.Rows) == 0 {
+		u.List.Add(wrapped("No patches or updates: the installed modules are up to date."))
+	}
+	for i, r := range u.Rows {
+		if i > 0 {
+			u.List.Add(widget.NewSeparator())
+		}
+		u.List.Add(rowView(r))
+	}
+	for _, c := range presenter.TargetLines(rep) {
+		u.Plan.Add(widget.NewLabel("•  " + c))
+	}
+	if len(u.Plan.Objects) == 0 {
+		u.Plan.Add(widget.NewLabel("Nothing to apply."))
+	}
+	u.List.Refresh()
+	u.Plan.Refresh()
+}
+
+func (u *Updates) setGate(g Gate) {
+	if len(u.Rows) == 0 {
+		g = Gate{Why: "Nothing to apply."}
+	}
+	u.Apply.SetGate(g)
+	u.Rehearse.SetGate(g)
+}
+
+// Upgrades lists the upgrades apart, with what each needs first and the
+// on-request ones marked, and "Plan this upgrade".
+type Upgrades struct {
+	root  fyne.CanvasObject
+	List  *fyne.Container
+	Rows  []presenter.Row
+	Plans []*ActionButton // "Plan this upgrade", one per row
+	w     *Window
+}
+
+func newUpgrades(w *Window) *Upgrades {
+	u := &Upgrades{w: w, List: container.NewVBox()}
+	intro := hint("Upgrades move a module to a new series. They are never applied silently; " +
+		"modules whose repository sets default_upgrade = false are taken only when you plan them here.")
+	u.root = container.NewBorder(intro, nil, nil, nil, container.NewVScroll(u.List))
+	u.show(nil)
+	return u
+}
+
+func (u *Upgrades) show(saved *api.SavedReport) {
+	u.List.RemoveAll()
+	u.Plans = nil
+	var rep *api.Report
+	if saved != nil {
+		rep = saved.Report
+	}
+	u.Rows = presenter.UpgradeRows(rep)
+	if len(u.Rows) == 0 {
+		u.List.Add(wrapped("No upgrades are on offer."))
+	}
+	for i, r := range u.Rows {
+		if i > 0 {
+			u.List.Add(widget.NewSeparator())
+		}
+		box := rowView(r)
+		if r.OnRequest {
+			box.Add(note("Not upgraded by default (default_upgrade = false): taken only when you plan it.", widget.WarningImportance))
+		}
+		if r.Needs != "" {
+			box.Add(wrapped("Needs first: " + r.Needs))
+		}
+		module := r.Module
+		b := NewActionButton("Plan this upgrade…", func() { u.w.Review(api.PlanRequest{IncludeUpgrades: []string{module}}) })
+		if r.Blocked && !r.OnRequest {
+			b = NewActionButton("See why it is blocked", func() { u.w.Show(ScreenBlocked) }) //nolint:errcheck // a known screen
+		}
+		u.Plans = append(u.Plans, b)
+		box.Add(container.NewHBox(b))
+		u.List.Add(box)
+	}
+}
+
+func (u *Upgrades) setGate(g Gate) {
+	for i, b := range u.Plans {
+		if u.Rows[i].Blocked && !u.Rows[i].OnRequest {
+			continue // navigation, not an action
+		}
+		b.SetGate(g)
+	}
+}
