@@ -15,10 +15,17 @@ FUZZTIME ?= 10s
 PKGS = $(shell $(GO) list ./... | grep -v depsprobe)
 GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './internal/depsprobe/*' -not -path '*/testdata/*')
 
-.PHONY: run test deps fmt-check vet staticcheck unit fuzz bench bench-downtime build clean screenshots
+.PHONY: run demo repo-demo test deps fmt-check vet staticcheck unit fuzz bench bench-downtime build clean screenshots
 
-## run: serve the demo central repository on 127.0.0.1:8480 from ./.upkeep-demo
-run:
+## run: the main job in one command (upkeep demo): repository, demo ERP and agent in ./upkeep-demo; scan, apply, history
+run: demo
+
+## demo: `make demo DEMO_FLAGS="--serve"` keeps them running for the tray; "--reset" starts over
+demo:
+	$(GO) run ./cmd/upkeep demo $(DEMO_FLAGS)
+
+## repo-demo: serve the demo central repository alone on 127.0.0.1:8480 from ./.upkeep-demo
+repo-demo:
 	$(GO) run ./cmd/upkeep-repo serve --demo
 
 ## test: install missing system packages, then gofmt, vet, staticcheck and race-enabled tests

@@ -219,13 +219,13 @@ bench() {
 	cat >"$W/bench.sh" <<EOF
 ticks() { awk '{print \$14 + \$15}' /proc/\$1/stat; }
 rss() { echo \$(( \$(awk '/VmRSS/ {print \$2}' /proc/\$1/status) / 1024 )); }
-'$BIN/upkeep-tray' --socket '$SOCK' >'$W/tray-hidden.log' 2>&1 &
-hidden=\$!
 start=\$(date +%s%N)
 '$BIN/upkeep-tray' --socket '$SOCK' --screen updates --size '$SIZE' >'$W/tray-shown.log' 2>&1 &
 shown=\$!
 until import -window root '$W/frame.png' 2>/dev/null && [ "\$(convert '$W/frame.png' -format '%[fx:mean>0.02]' info:)" = 1 ]; do :; done
-echo "start to first painted window: \$(( (\$(date +%s%N) - start) / 1000000 )) ms"
+echo "start to first painted window: \$(( (\$(date +%s%N) - start) / 1000000 )) ms (load average \$(cut -d' ' -f1 /proc/loadavg))"
+'$BIN/upkeep-tray' --socket '$SOCK' >'$W/tray-hidden.log' 2>&1 &
+hidden=\$!
 sleep $idle
 h0=\$(ticks \$hidden); s0=\$(ticks \$shown)
 sleep 60

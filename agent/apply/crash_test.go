@@ -89,13 +89,13 @@ func writePlan(t *testing.T, conf string) (string, *scan.Plan) {
 	return path, &p
 }
 
-// stopAt starts upkeep apply with the test hook at boundary at, waits
-// until the runner stops there and returns the process, still alive.
-func stopAt(t *testing.T, conf, plan, at string) *exec.Cmd {
+// stopAt starts upkeep with args and the test hook at boundary at,
+// waits until the runner stops there and returns the process, still alive.
+func stopAt(t *testing.T, at string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(upkeepBin(t), "--config", conf, "apply", plan, "--yes")
+	cmd := exec.Command(upkeepBin(t), args...)
 	cmd.Env = append(os.Environ(), "UPKEEP_TEST_STOP_AT="+at)
-	stderr, err := cmd.StdoutPipe()
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,26 +106,26 @@ func stopAt(t *testing.T, conf, plan, at string) *exec.Cmd {
 	reached := make(chan string, 1)
 	go func() {
 		var seen strings.Builder
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			seen.WriteString(sc.Text() + "\n")
 			if strings.Contains(sc.Text(), "UPKEEP_TEST_STOP_AT="+at+" reached") {
 				reached <- ""
-				io.Copy(io.Discard, stderr)
+				io.Copy(io.Discard, out)
 				return
 			}
 		}
 		reached <- seen.String()
 	}()
 	select {
-	case out := <-reached:
-		if out != "" {
+	case seen := <-reached:
+		if seen != "" {
 			cmd.Wait()
-			t.Fatalf("upkeep apply ended (exit %d) before boundary %s:\n%s", cmd.ProcessState.ExitCode(), at, out)
+			t.Fatalf("upkeep %v ended (exit %d) before boundary %s:\n%s", args, cmd.ProcessState.ExitCode(), at, seen)
 		}
 	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
-		t.Fatalf("upkeep apply did not reach boundary %s", at)
+		t.Fatalf("upkeep %v did not reach boundary %s", args, at)
 	}
 	return cmd
 }
@@ -176,7 +176,7 @@ func crashAndRecover(t *testing.T, base *fixture, planFile, at string, newer boo
 	f := base.newInstance(t)
 	conf := f.config(t)
 	before := f.snapshot(t)
-	cmd := stopAt(t, conf, planFile, at)
+	cmd := stopAt(t, at, "--config", conf, "apply", planFile, "--yes")
 	if at == "5" { // a second apply while this one holds the lock is refused
 		if code, _, errOut := upkeep(t, "--config", conf, "apply", planFile, "--yes"); code != 7 || !strings.Contains(errOut, "another apply is running") {
 			t.Errorf("a second apply: exit %d %q, want 7 (locked)", code, errOut)
@@ -255,7 +255,7 @@ func TestRestoreFailureKeepsTheBackupAndRetries(t *testing.T) {
 			update = i + 1
 		}
 	}
-	kill(t, stopAt(t, conf, planFile, strconv.Itoa(update)))
+	kill(t, stopAt(t, strconv.Itoa(update), "--config", conf, "apply", planFile, "--yes"))
 	backup := filepath.Join(f.state, "runs", "1", "backup", "erp.sqlite")
 	good, err := os.ReadFile(backup)
 	if err != nil {

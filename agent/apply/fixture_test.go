@@ -38,28 +38,15 @@ import (
 )
 
 // bins are the programs built for this package's tests: demo-erp at
-// once, upkeep on first use.
+// once, upkeep on first use (into demo-erp's folder).
 var bins struct {
-	dir, demoERP string
-	once         sync.Once
-	upkeep       string
-	err          error
+	demoERP string
+	once    sync.Once
+	upkeep  string
+	err     error
 }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "apply-test-")
-	if err == nil {
-		bins.dir = dir
-		bins.demoERP, err = erptest.BuildDemoERP(dir)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { erptest.Main(m, &bins.demoERP) }
 
 // notes is the test module: 1.0.0 is installed; its 1.1.0 adds the column
 // notes_item.color (pre script) and the table notes_tag (the ERP's update),
@@ -392,7 +379,7 @@ func (f *fixture) tableSum(t *testing.T, table string) string {
 // upkeepBin builds cmd/upkeep once.
 func upkeepBin(t *testing.T) string {
 	t.Helper()
-	bins.once.Do(func() { bins.upkeep, bins.err = buildUpkeep(bins.dir) })
+	bins.once.Do(func() { bins.upkeep, bins.err = buildUpkeep(filepath.Dir(bins.demoERP)) })
 	if bins.err != nil {
 		t.Fatal(bins.err)
 	}

@@ -1,15 +1,11 @@
 package apply_test
 
 import (
-	"bufio"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
@@ -55,7 +51,7 @@ func killRehearsal(t *testing.T, base *fixture, planFile, at string) {
 	f := base.newInstance(t)
 	conf := f.config(t)
 	before := f.production(t)
-	cmd := stopCmdAt(t, at, "--config", conf, "rehearse", planFile)
+	cmd := stopAt(t, at, "--config", conf, "rehearse", planFile)
 	copies, _ := filepath.Glob(filepath.Join(f.state, "runs", "*", "copy"))
 	if len(copies) != 1 {
 		kill(t, cmd)
@@ -87,45 +83,4 @@ func killRehearsal(t *testing.T, base *fixture, planFile, at string) {
 	if p, err := f.store.PendingRun(ctx); p != nil || err != nil {
 		t.Errorf("a run is still pending: %+v, %v", p, err)
 	}
-}
-
-// stopCmdAt starts upkeep with args and the test hook at boundary at,
-// waits until the runner stops there and returns the process, still alive.
-func stopCmdAt(t *testing.T, at string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(upkeepBin(t), args...)
-	cmd.Env = append(os.Environ(), "UPKEEP_TEST_STOP_AT="+at)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	reached := make(chan string, 1)
-	go func() {
-		var seen strings.Builder
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			seen.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "UPKEEP_TEST_STOP_AT="+at+" reached") {
-				reached <- ""
-				io.Copy(io.Discard, out)
-				return
-			}
-		}
-		reached <- seen.String()
-	}()
-	select {
-	case seen := <-reached:
-		if seen != "" {
-			cmd.Wait()
-			t.Fatalf("upkeep %v ended (exit %d) before boundary %s:\n%s", args, cmd.ProcessState.ExitCode(), at, seen)
-		}
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("upkeep %v did not reach boundary %s", args, at)
-	}
-	return cmd
 }

@@ -9,10 +9,8 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,10 +56,8 @@ func (a *app) applyCmd() *cobra.Command {
 			return a.apply(cmd, args, c, st, f)
 		}),
 	}
+	f.addPlanFlags(cmd)
 	fl := cmd.Flags()
-	fl.StringSliceVar(&f.install, "install", nil, "modules to install")
-	fl.StringSliceVar(&f.upgrades, "include-upgrades", nil, "modules whose upgrades to take even if not upgraded by default")
-	fl.BoolVar(&f.disableBlockers, "disable-blockers", false, "enforced update: disable the installed modules that block a change")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the steps with the estimated downtime and what preflight would refuse; change nothing")
 	fl.BoolVar(&f.forceUnhealthy, "force-unhealthy", false, "apply even though the ERP fails its health check now (a restore brings that state back)")
 	fl.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
@@ -70,9 +66,8 @@ func (a *app) applyCmd() *cobra.Command {
 }
 
 func (a *app) apply(cmd *cobra.Command, args []string, c *config.Config, st *store.Store, f applyFlags) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(cmd)
 	defer stop()
-	cmd.SetContext(ctx)
 	w, err := openWriter(c)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
@@ -53,7 +54,7 @@ func TestInstalledReadsTheDemoERP(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rows []installedRow
+	var rows []api.InstalledModule
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}

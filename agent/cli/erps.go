@@ -3,11 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/api/backend"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
@@ -48,16 +49,6 @@ func readInstalled(cmd *cobra.Command, c *config.Config) ([]erp.Module, error) {
 	return mods, nil
 }
 
-// installedRow is one line of `upkeep installed`.
-type installedRow struct {
-	Module    string `json:"module"`
-	Version   string `json:"version"`
-	DBVersion string `json:"db_version,omitempty"`
-	Ledger    string `json:"ledger_version,omitempty"`
-	Core      bool   `json:"core,omitempty"`
-	Note      string `json:"note,omitempty"`
-}
-
 func (a *app) installedCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "installed",
@@ -72,33 +63,13 @@ func (a *app) installedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := installedRows(mods, ledger)
+			rows := backend.InstalledModules(mods, ledger)
 			return a.print(rows, func(w io.Writer) { printInstalled(w, rows) })
 		}),
 	}
 }
 
-func installedRows(mods []erp.Module, ledger map[string]string) []installedRow {
-	rows := make([]installedRow, 0, len(mods))
-	for _, m := range mods {
-		r := installedRow{Module: m.Name, Version: m.Version.String(), Core: m.Core, Ledger: ledger[m.Name]}
-		if !m.DBVersion.IsZero() {
-			r.DBVersion = m.DBVersion.String()
-		}
-		var notes []string
-		if r.DBVersion != "" && !m.DBVersion.Equal(m.Version) {
-			notes = append(notes, "the database was migrated to "+r.DBVersion+": the ERP's update has not run")
-		}
-		if r.Ledger != "" && r.Ledger != r.Version {
-			notes = append(notes, "the agent installed "+r.Ledger+", the disk has "+r.Version)
-		}
-		r.Note = strings.Join(notes, "; ")
-		rows = append(rows, r)
-	}
-	return rows
-}
-
-func printInstalled(w io.Writer, rows []installedRow) {
+func printInstalled(w io.Writer, rows []api.InstalledModule) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODULE\tVERSION\tNOTE")
 	for _, r := range rows {

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,17 +37,13 @@ func (a *app) rehearseCmd() *cobra.Command {
 			return a.rehearse(cmd, args, c, st, f)
 		}),
 	}
-	fl := cmd.Flags()
-	fl.StringSliceVar(&f.install, "install", nil, "modules to install")
-	fl.StringSliceVar(&f.upgrades, "include-upgrades", nil, "modules whose upgrades to take even if not upgraded by default")
-	fl.BoolVar(&f.disableBlockers, "disable-blockers", false, "enforced update: disable the installed modules that block a change")
+	f.addPlanFlags(cmd)
 	return cmd
 }
 
 func (a *app) rehearse(cmd *cobra.Command, args []string, c *config.Config, st *store.Store, f scanFlags) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(cmd)
 	defer stop()
-	cmd.SetContext(ctx)
 	w, err := openWriter(c)
 	if err != nil {
 		return err

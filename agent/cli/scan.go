@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -57,10 +61,24 @@ func (a *app) planCmd() *cobra.Command {
 			return a.print(p, func(w io.Writer) { printPlan(w, p) })
 		}),
 	}
-	cmd.Flags().StringSliceVar(&f.install, "install", nil, "modules to install")
-	cmd.Flags().StringSliceVar(&f.upgrades, "include-upgrades", nil, "modules whose upgrades to take even if not upgraded by default")
-	cmd.Flags().BoolVar(&f.disableBlockers, "disable-blockers", false, "enforced update: disable the installed modules that block a change")
+	f.addPlanFlags(cmd)
 	return cmd
+}
+
+// addPlanFlags adds to cmd the flags of the choices a plan is made with.
+func (f *scanFlags) addPlanFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.install, "install", nil, "modules to install")
+	fl.StringSliceVar(&f.upgrades, "include-upgrades", nil, "modules whose upgrades to take even if not upgraded by default")
+	fl.BoolVar(&f.disableBlockers, "disable-blockers", false, "enforced update: disable the installed modules that block a change")
+}
+
+// interruptible makes cmd's context end at an interrupt or SIGTERM and
+// returns it; call stop when done.
+func interruptible(cmd *cobra.Command) (ctx context.Context, stop context.CancelFunc) {
+	ctx, stop = signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	cmd.SetContext(ctx)
+	return ctx, stop
 }
 
 // scan reads the ERP, fetches what the subscribed repositories list for it,

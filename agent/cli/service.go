@@ -40,19 +40,19 @@ func (a *app) serviceInstallCmd(f *serviceFlags) *cobra.Command {
 		Short: "Install the service running 'upkeep run --config FILE' (the configuration is validated first)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
+			if f.root != "" {
+				return a.atRoot(f, true)
+			}
 			spec, err := a.serviceSpec(f)
 			if err != nil {
 				return err
 			}
-			if f.root != "" {
-				return a.installRoot(f, spec)
-			}
 			if err := a.checkInstall(spec); err != nil {
 				return err
 			}
-			m, err := service.NewManager(spec)
+			m, err := newManager(spec)
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return err
 			}
 			if err := m.Install(); err != nil {
 				return err
@@ -75,25 +75,12 @@ func (a *app) serviceUninstallCmd(f *serviceFlags) *cobra.Command {
 		Short: "Remove the service (stop it first)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			spec, err := a.serviceSpec(f)
+			if f.root != "" {
+				return a.atRoot(f, false)
+			}
+			m, spec, err := a.serviceManager(f)
 			if err != nil {
 				return err
-			}
-			if f.root != "" {
-				u, err := service.Render(systemOf(f), spec)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				if err := service.UninstallRoot(f.root, u); err != nil {
-					return err
-				}
-				return a.print(map[string]string{"uninstalled": filepath.Join(f.root, u.Path)}, func(w io.Writer) {
-					fmt.Fprintf(w, "removed %s\n", filepath.Join(f.root, u.Path))
-				})
-			}
-			m, err := service.NewManager(spec)
-			if err != nil {
-				return withCode(ExitUsage, err)
 			}
 			if err := m.Uninstall(); err != nil {
 				return err
@@ -112,13 +99,9 @@ func (a *app) serviceControlCmd(f *serviceFlags, verb, short, done string, do fu
 		Short: short,
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			spec, err := a.serviceSpec(f)
+			m, spec, err := a.serviceManager(f)
 			if err != nil {
 				return err
-			}
-			m, err := service.NewManager(spec)
-			if err != nil {
-				return withCode(ExitUsage, err)
 			}
 			if err := do(m); err != nil {
 				return err
@@ -143,13 +126,9 @@ func (a *app) serviceStatusCmd(f *serviceFlags) *cobra.Command {
 		Short: "Say whether the service is installed and running, and what the running agent reports",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			spec, err := a.serviceSpec(f)
+			m, spec, err := a.serviceManager(f)
 			if err != nil {
 				return err
-			}
-			m, err := service.NewManager(spec)
-			if err != nil {
-				return withCode(ExitUsage, err)
 			}
 			st, err := m.Status()
 			if err != nil {
@@ -238,16 +217,47 @@ func (a *app) checkInstall(spec service.Spec) error {
 	return nil
 }
 
-func (a *app) installRoot(f *serviceFlags, spec service.Spec) error {
+// serviceManager is the manager of the service f names.
+func (a *app) serviceManager(f *serviceFlags) (*service.Manager, service.Spec, error) {
+	spec, err := a.serviceSpec(f)
+	if err != nil {
+		return nil, spec, err
+	}
+	m, err := newManager(spec)
+	return m, spec, err
+}
+
+func newManager(spec service.Spec) (*service.Manager, error) {
+	m, err := service.NewManager(spec)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return m, nil
+}
+
+// atRoot writes the service's file for --system under --root (a package's
+// staging root) when install is set, else removes it from there.
+func (a *app) atRoot(f *serviceFlags, install bool) error {
+	spec, err := a.serviceSpec(f)
+	if err != nil {
+		return err
+	}
 	u, err := service.Render(systemOf(f), spec)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	path := filepath.Join(f.root, u.Path)
+	if !install {
+		if err := service.UninstallRoot(f.root, u); err != nil {
+			return err
+		}
+		return a.print(map[string]string{"uninstalled": path}, func(w io.Writer) { fmt.Fprintf(w, "removed %s\n", path) })
+	}
 	if err := service.InstallRoot(f.root, u); err != nil {
 		return err
 	}
-	return a.print(map[string]string{"installed": filepath.Join(f.root, u.Path), "system": u.System}, func(w io.Writer) {
-		fmt.Fprintf(w, "wrote %s (%s)\n", filepath.Join(f.root, u.Path), u.System)
+	return a.print(map[string]string{"installed": path, "system": u.System}, func(w io.Writer) {
+		fmt.Fprintf(w, "wrote %s (%s)\n", path, u.System)
 	})
 }
 

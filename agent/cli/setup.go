@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -92,8 +93,9 @@ func serverTodo(c *config.Config, res *setupResult) []string {
 		return []string{fmt.Sprintf("make the unit %s start trytond with the overlay first on its module path: systemctl edit %s, add [Service] Environment=%s", s.SystemdUnit, s.SystemdUnit, want)}
 	case s.PIDFile != "":
 		res.Start = tryton.ServerCommand(trytonConfig(c.ERP.Tryton), s.PIDFile, "")
-		if !slices.ContainsFunc(s.Start, func(arg string) bool { return arg == want || strings.HasPrefix(arg, want+string(filepath.ListSeparator)) }) {
-			return []string{fmt.Sprintf("erp.server.start has no %s argument: unless its program sets that itself, set start to %q", want, res.Start)}
+		if !slices.ContainsFunc(s.Start, func(arg string) bool { return pythonPathFirst(arg, want) }) {
+			line, _ := json.Marshal(res.Start) // a TOML array too
+			return []string{fmt.Sprintf("erp.server.start has no %s argument: unless its program sets that itself, set start = %s", want, line)}
 		}
 		return nil
 	}
@@ -111,4 +113,10 @@ func printSetup(w io.Writer, r *setupResult) {
 	if len(r.Todo) == 0 {
 		fmt.Fprintln(w, "Every trytond process must run with the overlay first on PYTHONPATH; the configured server does.")
 	}
+}
+
+// pythonPathFirst reports whether arg is want ("PYTHONPATH=OVERLAY"),
+// alone or with further entries after it.
+func pythonPathFirst(arg, want string) bool {
+	return arg == want || strings.HasPrefix(arg, want+string(filepath.ListSeparator))
 }

@@ -174,8 +174,9 @@ func plural(n int, k catalog.ChangeKind) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// planBody lists a plan's changes, one per line.
-func planBody(p *scan.Plan) string {
+// PlanBody lists a plan's changes, one per line, and its hash: the body
+// of an event about the plan.
+func PlanBody(p *scan.Plan) string {
 	var b strings.Builder
 	for _, d := range p.Disable {
 		fmt.Fprintf(&b, "  disable %s %s: %s\n", d.Module, d.Version, d.Reason)
@@ -190,7 +191,7 @@ func planBody(p *scan.Plan) string {
 // planEvent is an event about what the schedule did with a plan; its news
 // key is kind and plan hash, so it is recorded once per plan.
 func planEvent(kind, level, title, body string, p *scan.Plan, notify bool) store.Event {
-	return store.Event{Kind: kind, Level: level, Title: title, Body: body + planBody(p),
+	return store.Event{Kind: kind, Level: level, Title: title, Body: body + PlanBody(p),
 		NewsKey: kind + ":" + p.Hash, PlanHash: p.Hash, Notify: notify}
 }
 

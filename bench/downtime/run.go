@@ -103,7 +103,8 @@ func (in *instance) bare(release string, every time.Duration) (time.Duration, ti
 		return 0, 0, fmt.Errorf("the bare procedure: %w\n%s", err, out)
 	}
 	var began, ended float64
-	if _, err := fmt.Sscanf(string(out[bytes.Index(out, []byte("update-took")):]), "update-took %f %f", &began, &ended); err != nil {
+	i := bytes.Index(out, []byte("update-took"))
+	if _, err := fmt.Sscanf(string(out[max(i, 0):]), "update-took %f %f", &began, &ended); i < 0 || err != nil {
 		p.finish()
 		return 0, 0, fmt.Errorf("the bare procedure's output lacks the update's time: %v\n%s", err, out)
 	}

@@ -77,6 +77,9 @@ func New(env *views.Env) *Shell {
 		w.Win.SetCloseIntercept(w.Win.Hide) // the tray keeps running
 	}
 	s.Apply(presenter.Snapshot{})
+	if s.Desk != nil {
+		s.Desk.SetSystemTrayWindow(w.Win) // a click on the icon shows the window
+	}
 	return s
 }
 

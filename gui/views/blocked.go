@@ -40,7 +40,10 @@ func (b *Blocked) show(saved *api.SavedReport) {
 		rep = saved.Report
 	}
 	b.Rows = presenter.BlockedRows(rep)
-	if len(b.Rows) == 0 {
+	switch {
+	case saved == nil:
+		b.List.Add(wrapped(b.w.noReport()))
+	case len(b.Rows) == 0:
 		b.List.Add(wrapped("Nothing is blocked: every version on offer can be applied."))
 	}
 	for i, r := range b.Rows {

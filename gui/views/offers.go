@@ -55,7 +55,7 @@ func (u *Updates) show(saved *api.SavedReport) {
 	}
 	u.Rows = presenter.UpdateRows(rep)
 	if saved == nil {
-		u.List.Add(wrapped("No scan has been saved yet: choose Check now."))
+		u.List.Add(wrapped(u.w.noReport()))
 	} else if len(u.Rows) == 0 {
 		u.List.Add(wrapped("No patches or updates: the installed modules are up to date."))
 	}
@@ -110,7 +110,10 @@ func (u *Upgrades) show(saved *api.SavedReport) {
 		rep = saved.Report
 	}
 	u.Rows = presenter.UpgradeRows(rep)
-	if len(u.Rows) == 0 {
+	switch {
+	case saved == nil:
+		u.List.Add(wrapped(u.w.noReport()))
+	case len(u.Rows) == 0:
 		u.List.Add(wrapped("No upgrades are on offer."))
 	}
 	for i, r := range u.Rows {

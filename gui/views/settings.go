@@ -33,6 +33,7 @@ func newSettings(w *Window) *Settings {
 	s := &Settings{w: w, Summary: widget.NewForm(), Editor: widget.NewMultiLineEntry(), Path: widget.NewLabel("")}
 	s.Editor.TextStyle = fyne.TextStyle{Monospace: true}
 	s.Editor.SetMinRowsVisible(12)
+	s.Editor.Wrapping = fyne.TextWrapWord
 	s.Save = NewActionButton("Save", s.save)
 	s.Save.Importance = widget.HighImportance
 	s.Reload = widget.NewButton("Reload", s.Load)

@@ -295,3 +295,13 @@ func TestShowRefusesAnUnknownScreen(t *testing.T) {
 		t.Errorf("Show(nope) = %v", err)
 	}
 }
+
+func TestAgentNeverReachedSaysNotConnected(t *testing.T) {
+	a := presentertest.NewDemo()
+	a.Fail("Status", &api.UnreachableError{Path: "/run/upkeep/upkeep.sock", Err: errors.New("no such file")})
+	w := open(t, a)
+	for _, screen := range []string{views.ScreenUpdates, views.ScreenUpgrades, views.ScreenBlocked} {
+		wantContains(t, screen, tab(w, screen), "Not connected to the agent yet.")
+	}
+	wantContains(t, "banner", w.Banner.Text, "not answering at /run/upkeep/upkeep.sock", "upkeep service start")
+}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -112,7 +113,7 @@ func (w *Window) Update(s presenter.Snapshot) {
 		w.setBanner("")
 	}
 	reportChanged := reportID(prev) != reportID(s) || prev.Report != s.Report
-	if reportChanged {
+	if reportChanged || prev.Conn != s.Conn {
 		w.Updates.show(s.Report)
 		w.Upgrades.show(s.Report)
 		w.Blocked.show(s.Report)
@@ -135,7 +136,19 @@ func explainConn(s presenter.Snapshot) string {
 	if s.Conn == presenter.Refused {
 		return fmt.Sprintf("The agent refused the connection: %v", s.Err)
 	}
+	var ue *api.UnreachableError
+	if errors.As(s.Err, &ue) {
+		return fmt.Sprintf("The Upkeep agent is not answering at %s: is the upkeep service running (upkeep service start)? The tray keeps trying by itself.", ue.Path)
+	}
 	return fmt.Sprintf("The Upkeep agent is not answering (%v). The tray keeps trying by itself.", s.Err)
+}
+
+// noReport says why a screen has no report to show.
+func (w *Window) noReport() string {
+	if w.snap.Conn != presenter.Online {
+		return "Not connected to the agent yet."
+	}
+	return "No scan has been saved yet: choose Check now."
 }
 
 func reportID(s presenter.Snapshot) int64 {

@@ -177,7 +177,7 @@ func (f stagedFetcher) Archive(ctx context.Context, ref catalog.ArchiveRef, dst 
 // cancellable before the point of no return) and waits for its end. When
 // ctx ends first (the agent stops), the run goes on.
 func (a *actions) Apply(ctx context.Context, plan *scan.Plan) (schedule.ApplyResult, error) {
-	t, err := a.b.start(ctx, startRequest{plan: plan, req: a.choices(plan.Hash), by: "schedule"})
+	t, err := a.b.startApply(ctx, startRequest{plan: plan, req: a.choices(plan.Hash), by: "schedule"})
 	if err != nil {
 		return schedule.ApplyResult{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/agent/schedule"
 	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
@@ -133,7 +134,7 @@ func (b *Backend) recordOutcome(ctx context.Context, t *tracked, res *apply.Resu
 	}
 	if t.plan != nil {
 		e.PlanHash = t.plan.Hash
-		e.Body += planBody(t.plan)
+		e.Body += schedule.PlanBody(t.plan)
 	}
 	if _, _, aerr := b.ev.Add(ctx, e); aerr != nil {
 		b.o.Log.Error("record a run's outcome", "title", e.Title, "err", aerr)
@@ -184,17 +185,4 @@ func describe(p *scan.Plan) string {
 		return "nothing"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// planBody lists a plan's changes, one per line.
-func planBody(p *scan.Plan) string {
-	var b strings.Builder
-	for _, d := range p.Disable {
-		fmt.Fprintf(&b, "  disable %s %s: %s\n", d.Module, d.Version, d.Reason)
-	}
-	for _, c := range p.Changes {
-		fmt.Fprintf(&b, "  %s %s → %s (%s)\n", c.Module, c.From, c.To, c.Kind)
-	}
-	fmt.Fprintf(&b, "Plan %s\n", p.Hash)
-	return b.String()
 }

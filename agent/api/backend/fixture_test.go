@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,19 +32,7 @@ var ctx = context.Background()
 // demoBin is the demo-erp program, built once by TestMain.
 var demoBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "backend-test-")
-	if err == nil {
-		demoBin, err = erptest.BuildDemoERP(dir)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { erptest.Main(m, &demoBin) }
 
 // gate holds back a server's answers while closed: the repository's
 // archive downloads wait, the configured health check answers 503.
@@ -164,7 +151,7 @@ func newAgent(t *testing.T) *agent {
 		}
 	}))
 	t.Cleanup(hs.Close)
-	addr := freeAddr(t)
+	addr := erptest.FreeAddr(t)
 	a.erpURL = "http://" + addr
 	pidfile := filepath.Join(dir, "demo-erp.pid")
 	start, _ := json.Marshal([]string{demoBin, "--dir", filepath.Join(dir, "erp"), "serve", "--addr", addr, "--pidfile", pidfile})
@@ -234,16 +221,6 @@ func openWriter(c *config.Config) (erp.Writer, error) {
 	}
 	d := c.ERP.Demo
 	return demo.NewWriter(demo.Config{Dir: d.Dir, URL: d.URL, Command: d.Command, Server: srv})
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // erpHealthy asks the demo ERP's own health endpoint.

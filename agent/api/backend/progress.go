@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -165,7 +167,11 @@ func (b *Backend) catchUp(ctx context.Context, id int64, kept []api.RunEvent, ou
 	if err != nil {
 		return false, err
 	}
-	for _, e := range append(replay(r), kept...) {
+	// The journal may be ahead of a late follower's kept live events:
+	// merge by number so that a warning kept live is not skipped.
+	all := append(replay(r), kept...)
+	slices.SortStableFunc(all, func(a, b api.RunEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, e := range all {
 		if err := out(e); err != nil {
 			return false, err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
+	"github.com/upkeep-erp/upkeep/agent/schedule"
 	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
@@ -21,20 +22,9 @@ const eventRehearsalPassed = "rehearsal-passed"
 // process, on a throwaway copy of the ERP or the test instance; it returns
 // the run at once. Production is not touched.
 func (b *Backend) Rehearse(ctx context.Context, req api.RunRequest, by api.Caller) (*api.Run, error) {
-	if t := b.runs.current(); t != nil {
-		return nil, busy(t)
-	}
-	sr := planRequest(req.Plan)
-	plan, err := b.plan(ctx, sr)
+	plan, sr, err := b.reviewed(ctx, req, "rehearse", "there is nothing to rehearse")
 	if err != nil {
 		return nil, err
-	}
-	if plan.Hash != req.PlanHash {
-		return nil, &api.ConflictError{Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): review the new plan (GET /v1/plan) and rehearse its hash",
-			short(req.PlanHash), short(plan.Hash))}
-	}
-	if len(plan.Changes)+len(plan.Disable) == 0 {
-		return nil, &api.BadRequestError{Message: "the plan changes nothing: there is nothing to rehearse"}
 	}
 	t, err := b.startRehearsal(ctx, startRequest{plan: plan, req: sr, by: by.User, record: true}, nil)
 	if err != nil {
@@ -70,22 +60,12 @@ func (b *Backend) startRehearsal(ctx context.Context, s startRequest, out **appl
 	if err != nil {
 		return nil, err
 	}
-	t := &tracked{kind: store.KindRehearse, by: s.by, plan: s.plan, started: make(chan struct{}), done: make(chan struct{})}
-	if other := b.runs.claim(t); other != nil {
-		return nil, busy(other)
-	}
-	before, err := b.blockers(ctx)
-	if err != nil {
-		b.runs.release(t, nil, err)
-		return nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	t.cancel = cancel
-	r := b.runner(c, w, func(e apply.Event) { b.progress(t, e, before) })
-	r.Rescan = func(ctx context.Context) (*scan.Plan, error) { return b.plan(ctx, s.req.Implied(s.plan)) }
-	go b.drive(runCtx, t, func(ctx context.Context) (*apply.Result, error) {
+	record := s.record
+	s.record = false // recordRehearsal records it, not recordOutcome
+	r := b.runner(c, w, nil)
+	return b.start(ctx, store.KindRehearse, s, r, func(ctx context.Context, t *tracked) (*apply.Result, error) {
 		res, err := r.Rehearse(ctx, t.plan, target)
-		if s.record {
+		if record {
 			b.recordRehearsal(context.WithoutCancel(ctx), t, res, err)
 		}
 		if out != nil {
@@ -96,23 +76,6 @@ func (b *Backend) startRehearsal(ctx context.Context, s startRequest, out **appl
 		}
 		return &res.Result, err
 	})
-	return b.journaled(ctx, t)
-}
-
-// journaled waits until t's run is journaled and returns t, or returns
-// why it ended before it was.
-func (b *Backend) journaled(ctx context.Context, t *tracked) (*tracked, error) {
-	select {
-	case <-t.started:
-	case <-t.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if t.ID(&b.runs) != 0 {
-		return t, nil
-	}
-	<-t.done
-	return nil, refusal(t.err)
 }
 
 // rehearsalTarget opens the production ERP's writer and where rehearsals
@@ -178,7 +141,7 @@ func (b *Backend) recordRehearsal(ctx context.Context, t *tracked, res *apply.Re
 	}
 	if t.plan != nil {
 		e.PlanHash = t.plan.Hash
-		e.Body += planBody(t.plan)
+		e.Body += schedule.PlanBody(t.plan)
 	}
 	if _, _, aerr := b.ev.Add(ctx, e); aerr != nil {
 		b.o.Log.Error("record a rehearsal's outcome", "title", e.Title, "err", aerr)

@@ -108,10 +108,9 @@ type startRequest struct {
 	record bool
 }
 
-// start journals and starts applying s.plan in the agent's process and
-// returns once the run has its id. The run goes on when ctx ends: it is
-// cancelled only through Cancel.
-func (b *Backend) start(ctx context.Context, s startRequest) (*tracked, error) {
+// startApply journals and starts applying s.plan in the agent's process
+// and returns once the run has its id.
+func (b *Backend) startApply(ctx context.Context, s startRequest) (*tracked, error) {
 	if b.o.OpenWriter == nil {
 		return nil, &api.NotAvailableError{Feature: "apply through the service"}
 	}
@@ -120,7 +119,17 @@ func (b *Backend) start(ctx context.Context, s startRequest) (*tracked, error) {
 	if err != nil {
 		return nil, &api.NotAvailableError{Feature: "apply", Message: fmt.Sprintf("this agent cannot change the ERP as configured: %v", err)}
 	}
-	t := &tracked{kind: store.KindApply, by: s.by, plan: s.plan, record: s.record,
+	r := b.runner(c, w, nil)
+	return b.start(ctx, store.KindApply, s, r, func(ctx context.Context, t *tracked) (*apply.Result, error) {
+		return r.Apply(ctx, t.plan)
+	})
+}
+
+// start journals and starts a run of kind that does work with r in the
+// agent's process, and returns once the run has its id. The run goes on
+// when ctx ends: it is cancelled only through Cancel.
+func (b *Backend) start(ctx context.Context, kind string, s startRequest, r *apply.Runner, work func(context.Context, *tracked) (*apply.Result, error)) (*tracked, error) {
+	t := &tracked{kind: kind, by: s.by, plan: s.plan, record: s.record,
 		started: make(chan struct{}), done: make(chan struct{})}
 	if other := b.runs.claim(t); other != nil {
 		return nil, busy(other)
@@ -132,9 +141,9 @@ func (b *Backend) start(ctx context.Context, s startRequest) (*tracked, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t.cancel = cancel
-	r := b.runner(c, w, func(e apply.Event) { b.progress(t, e, before) })
+	r.Progress = func(e apply.Event) { b.progress(t, e, before) }
 	r.Rescan = func(ctx context.Context) (*scan.Plan, error) { return b.plan(ctx, s.req.Implied(s.plan)) }
-	go b.drive(runCtx, t, func(ctx context.Context) (*apply.Result, error) { return r.Apply(ctx, t.plan) })
+	go b.drive(runCtx, t, func(ctx context.Context) (*apply.Result, error) { return work(ctx, t) })
 	select {
 	case <-t.started:
 	case <-t.done:
@@ -248,26 +257,38 @@ func idString(id int64) string {
 // the one the caller reviewed, and starts applying it in the agent's
 // process; it returns the run at once.
 func (b *Backend) Apply(ctx context.Context, req api.RunRequest, by api.Caller) (*api.Run, error) {
-	if t := b.runs.current(); t != nil {
-		return nil, busy(t)
-	}
-	sr := planRequest(req.Plan)
-	plan, err := b.plan(ctx, sr)
+	plan, sr, err := b.reviewed(ctx, req, "apply", "the instance is up to date")
 	if err != nil {
 		return nil, err
 	}
-	if plan.Hash != req.PlanHash {
-		return nil, &api.ConflictError{Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): review the new plan (GET /v1/plan) and apply its hash",
-			short(req.PlanHash), short(plan.Hash))}
-	}
-	if len(plan.Changes)+len(plan.Disable) == 0 {
-		return nil, &api.BadRequestError{Message: "the plan changes nothing: the instance is up to date"}
-	}
-	t, err := b.start(ctx, startRequest{plan: plan, req: sr, by: by.User, record: true})
+	t, err := b.startApply(ctx, startRequest{plan: plan, req: sr, by: by.User, record: true})
 	if err != nil {
 		return nil, err
 	}
 	return b.Run(ctx, idString(t.ID(&b.runs)))
+}
+
+// reviewed plans again with req's choices and refuses while a run is
+// going, when the plan is not the one the caller reviewed, and when it
+// changes nothing; verb is what the caller does with the plan, and
+// nothing why an empty plan is refused.
+func (b *Backend) reviewed(ctx context.Context, req api.RunRequest, verb, nothing string) (*scan.Plan, scanner.Request, error) {
+	if t := b.runs.current(); t != nil {
+		return nil, scanner.Request{}, busy(t)
+	}
+	sr := planRequest(req.Plan)
+	plan, err := b.plan(ctx, sr)
+	if err != nil {
+		return nil, scanner.Request{}, err
+	}
+	if plan.Hash != req.PlanHash {
+		return nil, scanner.Request{}, &api.ConflictError{Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): review the new plan (GET /v1/plan) and %s its hash",
+			short(req.PlanHash), short(plan.Hash), verb)}
+	}
+	if len(plan.Changes)+len(plan.Disable) == 0 {
+		return nil, scanner.Request{}, &api.BadRequestError{Message: "the plan changes nothing: " + nothing}
+	}
+	return plan, sr, nil
 }
 
 func (rs *runs) current() *tracked {

@@ -15,7 +15,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/command"
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
-	"github.com/upkeep-erp/upkeep/agent/erp/proc"
+	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/platform"
 )
@@ -101,7 +101,7 @@ func TestPostgresCloneLeavesLiveSessionsAlone(t *testing.T) {
 	if err := c.Start(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	pid := pidIn(t, dir)
+	pid := erptest.PIDIn(t, filepath.Join(dir, command.ClonePIDFile))
 	waitHealthy(t, c)
 	if err := cleanup(ctxT(t)); err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestPostgresDiscard(t *testing.T) {
 	if err := c.Start(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	pid := pidIn(t, dir)
+	pid := erptest.PIDIn(t, filepath.Join(dir, command.ClonePIDFile))
 	for range 2 {
 		if err := a.Discard(ctxT(t), dir); err != nil {
 			t.Fatal(err)
@@ -198,19 +198,6 @@ func queryPG(t *testing.T, url, q string) string {
 		t.Fatal(err)
 	}
 	return strconv.Itoa(n)
-}
-
-func pidIn(t *testing.T, dir string) int {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, command.ClonePIDFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := proc.ParsePID(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
 }
 
 func waitHealthy(t *testing.T, w erp.Writer) {

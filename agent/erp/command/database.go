@@ -3,9 +3,9 @@ package command
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
@@ -53,18 +53,9 @@ func (a *Adapter) ExecSQL(ctx context.Context, script string) error {
 		return err
 	}
 	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin a transaction on %s: %w", a.db, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	if _, err := tx.ExecContext(ctx, script); err != nil {
-		return fmt.Errorf("run the SQL script on %s: %w (rolled back: nothing of it was applied); fix the script", a.db, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit the SQL script on %s: %w", a.db, err)
-	}
-	return nil
+	return dbcopy.ExecScript(ctx, db, script, func(step string, err error) error {
+		return fmt.Errorf("%s on %s: %w; fix the script", step, a.db, err)
+	})
 }
 
 // QueryValue runs query in a read-only session and returns the first
@@ -75,43 +66,14 @@ func (a *Adapter) QueryValue(ctx context.Context, query string) (string, error) 
 		return "", err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, query)
+	v, err := dbcopy.QueryValue(ctx, db, query)
+	if errors.Is(err, dbcopy.ErrNoRow) {
+		return "", fmt.Errorf("query %q on %s returned no row: write a query that returns one value", query, a.db)
+	}
 	if err != nil {
 		return "", fmt.Errorf("query %q on %s: %w", query, a.db, err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return "", fmt.Errorf("query %q: columns: %w", query, err)
-	}
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return "", fmt.Errorf("query %q on %s: %w", query, a.db, err)
-		}
-		return "", fmt.Errorf("query %q on %s returned no row: write a query that returns one value", query, a.db)
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return "", fmt.Errorf("query %q: scan: %w", query, err)
-	}
-	return text(vals[0]), nil
-}
-
-// text renders a value read from the database.
-func text(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(v)
-	case time.Time:
-		return v.UTC().Format(time.RFC3339Nano)
-	}
-	return fmt.Sprint(v)
+	return v, nil
 }
 
 // settingsTables are the OpenERP tables whose content an update should not
@@ -186,12 +148,12 @@ func settingsRow(cols []string, vals []any, key string) (name, value string) {
 	for i, c := range cols {
 		switch {
 		case c == key:
-			name = text(vals[i])
+			name = dbcopy.Text(vals[i])
 		case auditColumns[c] || c == "id":
 		case vals[i] == nil:
 			row = append(row, c+"=NULL")
 		default:
-			row = append(row, c+"="+text(vals[i]))
+			row = append(row, c+"="+dbcopy.Text(vals[i]))
 		}
 	}
 	value = strings.Join(row, "; ")

@@ -79,7 +79,7 @@ func newAdapter(t *testing.T, c config.Command, srv erp.Server) *command.Adapter
 // demoAdapter is the adapter on a fresh demo instance, server stopped.
 func demoAdapter(t *testing.T) (*command.Adapter, string) {
 	t.Helper()
-	dir, addr := demoInstance(t), freeAddr(t)
+	dir, addr := demoInstance(t), erptest.FreeAddr(t)
 	return newAdapter(t, demoConfig(t, dir, addr), demoServer(t, dir, addr)), dir
 }
 

@@ -38,17 +38,7 @@ func TestMain(m *testing.M) {
 			os.Exit(serve(os.Args[2], os.Args[3], os.Args[4]))
 		}
 	}
-	dir, err := os.MkdirTemp("", "command-test-")
-	if err == nil {
-		demoERP, err = erptest.BuildDemoERP(dir)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	erptest.Main(m, &demoERP)
 }
 
 // self is the test binary, run as one of the modes above.
@@ -116,17 +106,6 @@ func serve(addr, pidfile, dbURL string) int {
 		return 1
 	}
 	return 0
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // ctxT is a context bounded for one test step.

@@ -161,7 +161,7 @@ func odooInstance(t *testing.T) (*command.Adapter, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, pidfile := freeAddr(t), filepath.Join(dir, "odoo.pid")
+	addr, pidfile := erptest.FreeAddr(t), filepath.Join(dir, "odoo.pid")
 	srv, err := proc.New(proc.Config{PIDFile: pidfile, Start: []string{self(t), modeServe, addr, pidfile, dbURL}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/catalog"
 	"github.com/upkeep-erp/upkeep/platform"
 )
@@ -161,7 +162,7 @@ func (a *Adapter) run(ctx context.Context, argv []string, log io.Writer) error {
 	cmd.WaitDelay = outputWait
 	err := cmd.Run()
 	if errors.Is(err, exec.ErrWaitDelay) {
-		fmt.Fprintf(log, "upkeep: %s exited 0; a process it started still holds its output, which is no longer read\n", quote(argv))
+		fmt.Fprintf(log, "upkeep: %s exited 0; a process it started still holds its output, which is no longer read\n", proc.Quote(argv))
 		return nil
 	}
 	if err == nil {
@@ -169,11 +170,11 @@ func (a *Adapter) run(ctx context.Context, argv []string, log io.Writer) error {
 	}
 	switch {
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("%s: %w; check the program's path in [erp.command]", quote(argv), err)
+		return fmt.Errorf("%s: %w; check the program's path in [erp.command]", proc.Quote(argv), err)
 	case ctx.Err() != nil:
 		err = fmt.Errorf("%w (%w): its process group was killed", ctx.Err(), err)
 	}
-	return fmt.Errorf("%s: %w\n%s", quote(argv), err, tail.lastLines(tailLines))
+	return fmt.Errorf("%s: %w\n%s", proc.Quote(argv), err, tail.lastLines(tailLines))
 }
 
 // tailBuffer keeps the last bytes written to it.
@@ -188,26 +189,4 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 // lastLines returns the last n non-blank lines written.
-func (t *tailBuffer) lastLines(n int) string {
-	lines := strings.Split(string(t.buf), "\n")
-	var keep []string
-	for i := len(lines) - 1; i >= 0 && len(keep) < n; i-- {
-		if strings.TrimSpace(lines[i]) != "" {
-			keep = append(keep, strings.TrimRight(lines[i], "\r"))
-		}
-	}
-	slices.Reverse(keep)
-	return strings.Join(keep, "\n")
-}
-
-// quote renders a command line for messages.
-func quote(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = a
-		if a == "" || strings.ContainsAny(a, " \t\"'\\$") {
-			q[i] = fmt.Sprintf("%q", a)
-		}
-	}
-	return strings.Join(q, " ")
-}
+func (t *tailBuffer) lastLines(n int) string { return proc.LastLines(string(t.buf), n) }

@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,7 +8,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
-	"github.com/upkeep-erp/upkeep/agent/erp/proc"
+	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/platform"
 )
@@ -41,7 +40,7 @@ func TestCloneWhileServing(t *testing.T) {
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	pid := clonePID(t, copyDir)
+	pid := erptest.PIDIn(t, filepath.Join(copyDir, demo.ClonePIDFile))
 	if err := waitHealth(t, c); err != nil {
 		t.Fatalf("the copy's server: %v", err)
 	}
@@ -75,7 +74,7 @@ func TestDiscardStopsAnOrphanedCopy(t *testing.T) {
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	pid := clonePID(t, copyDir)
+	pid := erptest.PIDIn(t, filepath.Join(copyDir, demo.ClonePIDFile))
 	if err := w.Discard(t.Context(), copyDir); err != nil {
 		t.Fatal(err)
 	}
@@ -88,19 +87,6 @@ func TestDiscardStopsAnOrphanedCopy(t *testing.T) {
 	if _, _, err := w.Clone(t.Context(), copyDir); err == nil {
 		t.Error("Clone into a folder that holds a copy succeeded")
 	}
-}
-
-func clonePID(t *testing.T, dir string) int {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, demo.ClonePIDFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := proc.ParsePID(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
 }
 
 // waitHealth polls w's health check for up to 20 seconds.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
@@ -41,7 +42,7 @@ func (w *Writer) Update(ctx context.Context, req erp.UpdateRequest, log io.Write
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w (its process group was killed)", err, ctx.Err())
 		}
-		return fmt.Errorf("demo ERP update (demo-erp update %s): %w\n%s", strings.Join(args, " "), err, lastLines(tail.String(), 20))
+		return fmt.Errorf("demo ERP update (demo-erp update %s): %w\n%s", strings.Join(args, " "), err, proc.LastLines(tail.String(), 20))
 	}
 	return nil
 }
@@ -84,15 +85,3 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 func (t *tailBuffer) String() string { return string(t.buf) }
-
-// lastLines returns the last n non-blank lines of out.
-func lastLines(out string, n int) string {
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	var keep []string
-	for i := len(lines) - 1; i >= 0 && len(keep) < n; i-- {
-		if strings.TrimSpace(lines[i]) != "" {
-			keep = append([]string{lines[i]}, keep...)
-		}
-	}
-	return strings.Join(keep, "\n")
-}

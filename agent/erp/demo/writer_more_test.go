@@ -13,6 +13,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
+	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/platform"
@@ -156,7 +157,7 @@ func TestHealthSaysWhatIsWrong(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not the demo ERP's") {
 		t.Errorf("Health against another server = %v", err)
 	}
-	err = stoppedWriter(t, demo.Config{URL: "http://" + freeAddr(t)}).Health(t.Context())
+	err = stoppedWriter(t, demo.Config{URL: "http://" + erptest.FreeAddr(t)}).Health(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "is the server running") {
 		t.Errorf("Health with nothing listening = %v", err)
 	}

@@ -19,7 +19,7 @@ import (
 // under pidfile control on a free port; it is stopped at the end.
 func started(t *testing.T) (*demo.Writer, string) {
 	t.Helper()
-	dir, addr := instance(t), freeAddr(t)
+	dir, addr := instance(t), erptest.FreeAddr(t)
 	run := t.TempDir()
 	pf := filepath.Join(run, "demo-erp.pid")
 	srv, err := proc.New(proc.Config{PIDFile: pf, Log: filepath.Join(run, "demo-erp.log"), StopTimeout: 10 * time.Second,

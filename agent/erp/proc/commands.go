@@ -53,7 +53,7 @@ func run(ctx context.Context, argv []string, logPath string, timeout time.Durati
 		err = fmt.Errorf("%w after %s: its process group was killed", ctx.Err(), timeout)
 	}
 	data, _ := io.ReadAll(io.NewSectionReader(out, off, 64<<10))
-	return fmt.Errorf("%s: %w\n%s", quote(argv), err, lastLines(string(data), 20))
+	return fmt.Errorf("%s: %w\n%s", Quote(argv), err, LastLines(string(data), 20))
 }
 
 // openOutput opens logPath for appending, or a temp file, and returns where

@@ -87,14 +87,14 @@ func (p *PIDFile) Start(ctx context.Context) error {
 	err = cmd.Start()
 	log.Close()
 	if err != nil {
-		return fmt.Errorf("start the ERP server %s: %w; check erp.server.start", quote(c), err)
+		return fmt.Errorf("start the ERP server %s: %w; check erp.server.start", Quote(c), err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }() // reap it, so that ProcessAlive sees it gone
 	pid, err := p.awaitPID(ctx, exited)
 	if err != nil {
 		platform.KillGroup(cmd.Process.Pid)
-		return fmt.Errorf("start the ERP server %s: %w\nlast lines of %s:\n%s", quote(c), err, p.cfg.Log, p.logTail(off))
+		return fmt.Errorf("start the ERP server %s: %w\nlast lines of %s:\n%s", Quote(c), err, p.cfg.Log, p.logTail(off))
 	}
 	p.recordToken(pid)
 	return nil
@@ -248,7 +248,7 @@ func (p *PIDFile) openLog() (*os.File, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("open the server log %s: %w; check erp.server.log", p.cfg.Log, err)
 	}
-	fmt.Fprintf(f, "--- upkeep: starting %s at %s\n", quote(p.cfg.Start), time.Now().Format(time.RFC3339))
+	fmt.Fprintf(f, "--- upkeep: starting %s at %s\n", Quote(p.cfg.Start), time.Now().Format(time.RFC3339))
 	off, err := f.Seek(0, io.SeekCurrent)
 	if err != nil {
 		f.Close()
@@ -269,7 +269,7 @@ func (p *PIDFile) logTail(off int64) string {
 		off = st.Size() - maxTail
 	}
 	data, _ := io.ReadAll(io.NewSectionReader(f, off, maxTail))
-	if tail := lastLines(string(data), 20); tail != "" {
+	if tail := LastLines(string(data), 20); tail != "" {
 		return tail
 	}
 	return "(no output)"

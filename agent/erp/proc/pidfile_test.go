@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/platform"
@@ -84,7 +85,7 @@ func healthy(addr string) bool {
 }
 
 func TestPIDFileRunsTheDemoServer(t *testing.T) {
-	dir, addr := demoInstance(t), freeAddr(t)
+	dir, addr := demoInstance(t), erptest.FreeAddr(t)
 	pf := filepath.Join(t.TempDir(), "run", "erp.pid")
 	log := filepath.Join(t.TempDir(), "erp.log")
 	if err := os.MkdirAll(filepath.Dir(pf), 0o755); err != nil {
@@ -214,7 +215,7 @@ func deadPID(t *testing.T) int {
 }
 
 func TestStalePidfileCountsAsStopped(t *testing.T) {
-	dir, addr := demoInstance(t), freeAddr(t)
+	dir, addr := demoInstance(t), erptest.FreeAddr(t)
 	pf := filepath.Join(t.TempDir(), "erp.pid")
 	if err := os.WriteFile(pf, []byte(strconv.Itoa(deadPID(t))+"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ package proc
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,23 +60,23 @@ func New(c Config) (erp.Server, error) {
 	return nil, errors.New("erp.server: say how to stop and start the ERP's server: systemd_unit, or pidfile with start, or start with stop")
 }
 
-// lastLines returns the last n non-blank lines of out, joined by newlines.
-func lastLines(out string, n int) string {
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+// LastLines returns the last n non-blank lines of out, joined by
+// newlines, for error messages that quote a program's output.
+func LastLines(out string, n int) string {
+	lines := strings.Split(out, "\n")
 	var keep []string
 	for i := len(lines) - 1; i >= 0 && len(keep) < n; i-- {
 		if strings.TrimSpace(lines[i]) != "" {
-			keep = append(keep, lines[i])
+			keep = append(keep, strings.TrimRight(lines[i], "\r"))
 		}
 	}
-	for i, j := 0, len(keep)-1; i < j; i, j = i+1, j-1 {
-		keep[i], keep[j] = keep[j], keep[i]
-	}
+	slices.Reverse(keep)
 	return strings.Join(keep, "\n")
 }
 
-// quote renders a command line for messages.
-func quote(argv []string) string {
+// Quote renders a command line for messages, quoting the arguments a
+// shell would split or expand.
+func Quote(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
 		q[i] = a

@@ -61,7 +61,7 @@ func (s *Systemd) systemctl(ctx context.Context, timeout time.Duration, verb str
 		if errors.Is(err, exec.ErrNotFound) {
 			hint = "; this host has no systemd: use erp.server.pidfile or start/stop commands"
 		}
-		return fmt.Errorf("systemctl %s %s: %w%s\n%s", verb, s.cfg.SystemdUnit, err, hint, lastLines(string(out), 20))
+		return fmt.Errorf("systemctl %s %s: %w%s\n%s", verb, s.cfg.SystemdUnit, err, hint, LastLines(string(out), 20))
 	}
 	return nil
 }

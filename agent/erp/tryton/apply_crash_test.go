@@ -159,31 +159,26 @@ func (ai *applyInstance) stopAt(t *testing.T, at string) *exec.Cmd {
 	return cmd
 }
 
-// killMidUpdate kills upkeep while trytond-admin updates the database: on
-// SQLite once a write transaction is open (its journal exists), else after
-// 1.5 s of trytond-admin; trytond-admin must die with it.
+// killMidUpdate kills upkeep while trytond-admin works on the database:
+// once its SQLite journal exists (a write transaction is open), or once it
+// has a PostgreSQL session on the database; trytond-admin must die with it.
 func (ai *applyInstance) killMidUpdate(t *testing.T) {
 	t.Helper()
+	working := ai.updateWorking(t)
 	cmd, sc := ai.startApply(t, "")
 	waitLine(t, cmd, sc, "] update "+probeModule+" …")
 	var admin int
-	deadline := time.Now().Add(time.Minute)
-	for admin == 0 && time.Now().Before(deadline) {
-		admin = childNamed(cmd.Process.Pid, "trytond-admin")
-		time.Sleep(10 * time.Millisecond)
-	}
-	if admin == 0 {
-		t.Fatal("no trytond-admin child of upkeep appeared")
-	}
-	began, journal := time.Now(), ai.file+"-journal"
-	for time.Since(began) < 1500*time.Millisecond {
-		if _, err := os.Stat(journal); ai.tm.pg == nil && err == nil {
-			break
+	for deadline := time.Now().Add(time.Minute); admin == 0; time.Sleep(5 * time.Millisecond) {
+		if admin = childNamed(cmd.Process.Pid, "trytond-admin"); time.Now().After(deadline) {
+			t.Fatal("no trytond-admin child of upkeep appeared")
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	if !alive(admin) {
-		t.Fatalf("trytond-admin ended within %s, before the kill: the update is too quick to be killed in its middle", time.Since(began))
+	began := time.Now()
+	for !working() {
+		if !alive(admin) {
+			t.Fatalf("trytond-admin ended after %s before it was seen working on the database", time.Since(began))
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 	kill(t, cmd)
 	t.Logf("killed upkeep %s into trytond-admin", time.Since(began).Round(time.Millisecond))
@@ -191,6 +186,25 @@ func (ai *applyInstance) killMidUpdate(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("trytond-admin (pid %d) still runs 10 s after upkeep was killed", admin)
 		}
+	}
+}
+
+// updateWorking returns a probe of whether a process other than the test
+// is working on the stopped instance's database.
+func (ai *applyInstance) updateWorking(t *testing.T) func() bool {
+	if ai.tm.pg == nil {
+		return func() bool { _, err := os.Stat(ai.file + "-journal"); return err == nil }
+	}
+	db, err := ai.w.openDB(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return func() bool {
+		var n int
+		err := db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&n)
+		return err == nil && n > 0
 	}
 }
 

@@ -138,6 +138,7 @@ func TestApplyTrytonFailuresRestore(t *testing.T) {
 							code, res.State, res.FailedStep, res.Error, store.RunFailedRestored, c.step, c.want, errOut)
 					}
 					ai.checkOld(t, before)
+					ai.checkInstalled(t, probeV1)
 					if got := ai.probeData(t); got != data {
 						t.Errorf("the seeded records are %s after the restore, %s before", got, data)
 					}

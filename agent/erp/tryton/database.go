@@ -8,9 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -75,18 +73,7 @@ func (w *Writer) ExecSQL(ctx context.Context, script string) error {
 		return err
 	}
 	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return w.sqlErr("begin the script's transaction", err)
-	}
-	if _, err := tx.ExecContext(ctx, script); err != nil {
-		_ = tx.Rollback()
-		return w.sqlErr("run the SQL script (rolled back: nothing of it stays)", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return w.sqlErr("commit the SQL script", err)
-	}
-	return nil
+	return dbcopy.ExecScript(ctx, db, script, w.sqlErr)
 }
 
 // QueryValue implements erp.Database: the first column of the first row,
@@ -97,47 +84,14 @@ func (w *Writer) QueryValue(ctx context.Context, query string) (string, error) {
 		return "", err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, query)
-	if err != nil {
-		return "", w.sqlErr("query", err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return "", w.sqlErr("query", err)
-	}
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return "", w.sqlErr("query", err)
-		}
+	v, err := dbcopy.QueryValue(ctx, db, query)
+	if errors.Is(err, dbcopy.ErrNoRow) {
 		return "", fmt.Errorf("tryton: the query %q returned no row from %s", query, w.db)
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	if err != nil {
 		return "", w.sqlErr("query", err)
 	}
-	return text(vals[0]), nil
-}
-
-// text renders a value read over database/sql.
-func text(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(v)
-	case string:
-		return v
-	case time.Time:
-		return v.UTC().Format(time.RFC3339Nano)
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return fmt.Sprint(v)
+	return v, nil
 }
 
 // postgres is the dbcopy view of the PostgreSQL database.

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
 )
 
 // configTable matches Tryton's configuration singletons and their
@@ -91,7 +93,7 @@ func menus(ctx context.Context, db *sql.DB, out map[string]string) error {
 
 // boolText renders a Boolean as stored by either backend (SQLite 0/1).
 func boolText(v any) string {
-	switch s := text(v); s {
+	switch s := dbcopy.Text(v); s {
 	case "1", "true":
 		return "true"
 	case "0", "false", "":
@@ -146,12 +148,12 @@ func configRows(ctx context.Context, db *sql.DB, table string, out map[string]st
 		id := strconv.Itoa(n)
 		for i, c := range cols {
 			if c == "id" {
-				id = text(vals[i])
+				id = dbcopy.Text(vals[i])
 			}
 		}
 		for i, c := range cols {
 			if !auditColumns[c] {
-				out[fmt.Sprintf("%s[%s].%s", table, id, c)] = text(vals[i])
+				out[fmt.Sprintf("%s[%s].%s", table, id, c)] = dbcopy.Text(vals[i])
 			}
 		}
 	}
