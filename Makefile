@@ -22,6 +22,7 @@ run: demo
 
 ## demo: `make demo DEMO_FLAGS="--serve"` keeps them running for the tray; "--reset" starts over
 demo:
+	@command -v gcc >/dev/null || bash scripts/ensure-deps.sh  # cgo (go-sqlite3) needs a C compiler
 	$(GO) run ./cmd/upkeep demo $(DEMO_FLAGS)
 
 ## repo-demo: serve the demo central repository alone on 127.0.0.1:8480 from ./.upkeep-demo
