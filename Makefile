@@ -10,12 +10,12 @@ export PATH := $(PATH):/usr/local/go/bin
 
 GO ?= go
 FUZZTIME ?= 10s
-# Every package of the module except the lead's temporary dependency probe.
-# Recursive (=) so it is computed only by the targets that use it.
-PKGS = $(shell $(GO) list ./... | grep -v depsprobe)
-GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './internal/depsprobe/*' -not -path '*/testdata/*')
+# Every package of the module; recursive (=) so only the targets that use it compute it.
+PKGS = $(shell $(GO) list ./...)
+GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*')
 
 .PHONY: run demo repo-demo test deps fmt-check vet staticcheck unit fuzz bench bench-downtime build clean screenshots
+.PHONY: package check-package
 
 ## run: the main job in one command (upkeep demo): repository, demo ERP and agent in ./upkeep-demo; scan, apply, history
 run: demo
@@ -81,7 +81,15 @@ bench-downtime:
 ## build: build every command into ./bin/
 build:
 	mkdir -p bin
-	$(GO) build -o ./bin/ ./cmd/...
+	$(GO) build -tags no_emoji -o ./bin/ ./cmd/...  # no_emoji: the tray skips an unused 38 MB font
+
+## package: the .deb and .rpm of upkeep, upkeep-tray and upkeep-repo in bin/packages/ (nfpm, pinned in the script)
+package:
+	bash packaging/linux/package.sh
+
+## check-package: as root on Debian, build the packages, dpkg -i them, check them, then dpkg -r and dpkg -P
+check-package:
+	bash packaging/linux/check-deb.sh
 
 clean:
 	rm -rf bin

@@ -8,9 +8,7 @@
 #   KEEP=1 scripts/screenshots.sh     # keep the work folder (agent, ERP, logs)
 #   scripts/screenshots.sh serve      # only start the agent and print its socket;
 #                                     # run upkeep-tray --socket SOCKET yourself
-#   scripts/screenshots.sh bench      # the tray's benchmark: start to first painted
-#                                     # window, then memory and CPU after IDLE
-#                                     # seconds (default 600) connected to the agent
+#   scripts/screenshots.sh bench      # the tray's benchmark: runs bench/tray-idle.sh
 #
 # Needs: Go, the Fyne build packages (scripts/ensure-deps.sh), and xvfb,
 # xauth, imagemagick, dbus and unzip, which it installs when missing.
@@ -209,48 +207,20 @@ shoot() {
 	echo "screenshots: $OUT/$name.png"
 }
 
-# bench measures the real tray under Xvfb: the time from its start to the
-# first painted window (the screen stops being black), then, after IDLE
-# seconds connected to the agent, the resident memory and the CPU used over
-# the next minute by a tray with its window shown and by one with it hidden
-# (the tray's usual state).
-bench() {
-	local idle=${IDLE:-600}
-	cat >"$W/bench.sh" <<EOF
-ticks() { awk '{print \$14 + \$15}' /proc/\$1/stat; }
-rss() { echo \$(( \$(awk '/VmRSS/ {print \$2}' /proc/\$1/status) / 1024 )); }
-start=\$(date +%s%N)
-'$BIN/upkeep-tray' --socket '$SOCK' --screen updates --size '$SIZE' >'$W/tray-shown.log' 2>&1 &
-shown=\$!
-until import -window root '$W/frame.png' 2>/dev/null && [ "\$(convert '$W/frame.png' -format '%[fx:mean>0.02]' info:)" = 1 ]; do :; done
-echo "start to first painted window: \$(( (\$(date +%s%N) - start) / 1000000 )) ms (load average \$(cut -d' ' -f1 /proc/loadavg))"
-'$BIN/upkeep-tray' --socket '$SOCK' >'$W/tray-hidden.log' 2>&1 &
-hidden=\$!
-sleep $idle
-h0=\$(ticks \$hidden); s0=\$(ticks \$shown)
-sleep 60
-h1=\$(ticks \$hidden); s1=\$(ticks \$shown)
-echo "after $idle s connected, over the next 60 s (\$(getconf CLK_TCK) CPU ticks a second):"
-echo "  window hidden: resident \$(rss \$hidden) MiB, CPU \$(( h1 - h0 )) ticks"
-echo "  window shown:  resident \$(rss \$shown) MiB, CPU \$(( s1 - s0 )) ticks"
-kill \$hidden \$shown
-EOF
-	xvfb-run -a -s "-screen 0 ${SIZE}x24" dbus-run-session -- sh "$W/bench.sh" 2>/dev/null
-}
-
 main() {
 	[[ $# -gt 0 ]] && SCREENS=("$@")
+	if [[ ${SCREENS[0]} == bench ]]; then
+		"$ROOT/bench/tray-idle.sh"
+		return
+	fi
 	tools
 	mkdir -p "$OUT" "$BIN"
-	(cd "$ROOT" && go build -o "$BIN/" ./cmd/upkeep ./cmd/upkeep-repo ./cmd/demo-erp ./cmd/upkeep-tray)
+	(cd "$ROOT" && go build -o "$BIN/" ./cmd/upkeep ./cmd/upkeep-repo ./cmd/demo-erp &&
+		go build -tags no_emoji -o "$BIN/" ./cmd/upkeep-tray) # no_emoji: see docs/ARCHITECTURE.md, the tray's benchmark
 	repository
 	erp
 	agent
 	"$BIN/upkeep" --config "$W/upkeep.toml" scan >"$W/scan.txt" || true
-	if [[ ${SCREENS[0]} == bench ]]; then
-		bench
-		return
-	fi
 	if [[ ${SCREENS[0]} == serve ]]; then
 		echo "screenshots: the agent listens on $SOCK (config $W/upkeep.toml); Ctrl-C stops it"
 		wait "${PIDS[@]}"

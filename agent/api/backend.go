@@ -13,7 +13,10 @@ type Backend interface {
 	Report(ctx context.Context) (*SavedReport, error)
 	// Scan is POST /v1/scan: scan now, save and return the report.
 	Scan(ctx context.Context, req ScanRequest, by Caller) (*SavedReport, error)
-	// Plan is GET /v1/plan: scan and plan with these choices.
+	// Plan is GET /v1/plan: scan (without saving the report) and plan with
+	// these choices, with an estimate of the time from this host's runs;
+	// BadRequestError naming the modules of req.Modules the plan does not
+	// change.
 	Plan(ctx context.Context, req PlanRequest) (*Plan, error)
 	// Apply is POST /v1/apply: start applying the plan whose hash the caller
 	// saw and return at once; ConflictError (with RunID) when another apply
@@ -54,6 +57,10 @@ type Backend interface {
 	Settings(ctx context.Context) (*Settings, error)
 	// SetSettings is PUT /v1/settings: validate the new file (BadRequestError
 	// naming the key), refuse a stale revision (ConflictError), save it and
-	// use it.
+	// use it as Reload does.
 	SetSettings(ctx context.Context, up SettingsUpdate, by Caller) (*Settings, error)
+	// Reload is POST /v1/reload: read the configuration file again, check
+	// it as at start and use it (BadRequestError naming the key, and the
+	// old configuration kept, when it is not valid).
+	Reload(ctx context.Context, by Caller) (*Reloaded, error)
 }

@@ -25,9 +25,14 @@ func DefaultPath() string { return platform.DefaultLocalPath() }
 // Client talks to the local agent. The zero value uses DefaultPath. Errors
 // are typed: *UnreachableError (no agent), *AccessDeniedError,
 // *NotFoundError, *ConflictError, *BadRequestError, *NotAvailableError,
-// else *Error. A Client must not be copied after first use.
+// *NotRehearsedError, *ScanError, else *Error. A Client must not be copied
+// after first use.
 type Client struct {
 	Path string // the socket (named pipe on Windows); empty: DefaultPath()
+	// Name is the program the client is ("tray", "cli"), sent as the
+	// X-Upkeep-Client header: runs it starts record "tray: alice". Empty:
+	// the runs record the user alone.
+	Name string
 
 	once sync.Once
 	hc   *http.Client
@@ -81,6 +86,9 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Name != "" {
+		req.Header.Set(ClientHeader, c.Name)
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {
@@ -161,6 +169,12 @@ func (c *Client) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	if req.DisableBlockers {
 		q.Set("disable_blockers", "true")
 	}
+	if req.PatchesOnly {
+		q.Set("patches_only", "true")
+	}
+	if len(req.Modules) > 0 {
+		q.Set("modules", strings.Join(req.Modules, ","))
+	}
 	return result[*Plan](ctx, c, http.MethodGet, "/v1/plan", q, nil)
 }
 
@@ -231,6 +245,11 @@ func (c *Client) Settings(ctx context.Context) (*Settings, error) {
 // SetSettings is PUT /v1/settings.
 func (c *Client) SetSettings(ctx context.Context, up SettingsUpdate) (*Settings, error) {
 	return result[*Settings](ctx, c, http.MethodPut, "/v1/settings", nil, up)
+}
+
+// Reload is POST /v1/reload: the agent reads its configuration file again.
+func (c *Client) Reload(ctx context.Context) (*Reloaded, error) {
+	return result[*Reloaded](ctx, c, http.MethodPost, "/v1/reload", nil, nil)
 }
 
 func limitQuery(limit int) url.Values {

@@ -13,7 +13,17 @@ const (
 	codeConflict     = "conflict"
 	codeBadRequest   = "bad_request"
 	codeNotAvailable = "not_available"
+	codeNotRehearsed = "not_rehearsed"
 	codeInternal     = "internal"
+)
+
+// The causes of a failed scan, ScanError.Code on the wire: the causes the
+// command line exits 2, 4, 3 and 5 for (docs/CLI.md).
+const (
+	CodeConfig     = "config"     // the agent's configuration cannot be used (an ERP it cannot open, a bad trusted root)
+	CodeERP        = "erp"        // the ERP's database or module folders cannot be read
+	CodeRepository = "repository" // the central repository cannot be reached
+	CodeUntrusted  = "untrusted"  // the repository's metadata failed verification
 )
 
 // AccessDeniedError says the caller may not do this: a read-only caller
@@ -71,6 +81,23 @@ func (e *NotAvailableError) Error() string {
 	return e.Feature + " is not available in this agent yet: run the command without the service, or update upkeep"
 }
 
+// NotRehearsedError says the configuration requires a passed rehearsal of
+// the plan before it is applied (schedule.policy.require_rehearsal), and
+// the plan has none: rehearse it first.
+type NotRehearsedError struct{ Message string }
+
+func (e *NotRehearsedError) Error() string { return e.Message }
+
+// ScanError says a scan in the agent (or a plan, which scans) failed for
+// the cause Code names: CodeConfig, CodeERP, CodeRepository or
+// CodeUntrusted. Message says what failed and what to do.
+type ScanError struct {
+	Code    string
+	Message string
+}
+
+func (e *ScanError) Error() string { return e.Message }
+
 // Error is any other failure the agent reported.
 type Error struct {
 	Status  int // the HTTP status
@@ -94,6 +121,8 @@ func encodeError(err error) (int, wireError) {
 		cf *ConflictError
 		br *BadRequestError
 		na *NotAvailableError
+		nr *NotRehearsedError
+		se *ScanError
 	)
 	w := wireError{Error: err.Error()}
 	switch {
@@ -112,6 +141,15 @@ func encodeError(err error) (int, wireError) {
 	case errors.As(err, &na):
 		w.Code = codeNotAvailable
 		return http.StatusNotImplemented, w
+	case errors.As(err, &nr):
+		w.Code = codeNotRehearsed
+		return http.StatusPreconditionFailed, w
+	case errors.As(err, &se) && isScanCode(se.Code):
+		w.Code = se.Code
+		if se.Code == CodeConfig {
+			return http.StatusInternalServerError, w
+		}
+		return http.StatusBadGateway, w
 	}
 	w.Code = codeInternal
 	return http.StatusInternalServerError, w
@@ -130,9 +168,22 @@ func decodeError(status int, w wireError) error {
 		return &BadRequestError{Message: w.Error}
 	case codeNotAvailable:
 		return &NotAvailableError{Message: w.Error}
+	case codeNotRehearsed:
+		return &NotRehearsedError{Message: w.Error}
+	case CodeConfig, CodeERP, CodeRepository, CodeUntrusted:
+		return &ScanError{Code: w.Code, Message: w.Error}
 	}
 	if w.Error == "" {
 		w.Error = http.StatusText(status)
 	}
 	return &Error{Status: status, Message: w.Error}
+}
+
+// isScanCode tells whether code is one of a ScanError's causes.
+func isScanCode(code string) bool {
+	switch code {
+	case CodeConfig, CodeERP, CodeRepository, CodeUntrusted:
+		return true
+	}
+	return false
 }

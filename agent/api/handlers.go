@@ -36,15 +36,29 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request, c Caller) error {
 }
 
 func (s *Server) plan(w http.ResponseWriter, r *http.Request, _ Caller) error {
-	req := PlanRequest{Install: queryList(r, "install"), IncludeUpgrades: queryList(r, "include_upgrades")}
-	if v := r.URL.Query().Get("disable_blockers"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return &BadRequestError{Message: fmt.Sprintf("disable_blockers=%q: say true or false", v)}
-		}
-		req.DisableBlockers = b
+	req := PlanRequest{Install: queryList(r, "install"), IncludeUpgrades: queryList(r, "include_upgrades"),
+		Modules: queryList(r, "modules")}
+	var err error
+	if req.DisableBlockers, err = queryBool(r, "disable_blockers"); err != nil {
+		return err
+	}
+	if req.PatchesOnly, err = queryBool(r, "patches_only"); err != nil {
+		return err
 	}
 	return reply(w, http.StatusOK)(s.backend.Plan(r.Context(), req))
+}
+
+// queryBool reads a true/false query parameter; absent is false.
+func queryBool(r *http.Request, key string) (bool, error) {
+	v := r.URL.Query().Get(key)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &BadRequestError{Message: fmt.Sprintf("%s=%q: say true or false", key, v)}
+	}
+	return b, nil
 }
 
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, c Caller) error {
@@ -161,6 +175,10 @@ func (s *Server) setSettings(w http.ResponseWriter, r *http.Request, c Caller) e
 		return err
 	}
 	return reply(w, http.StatusOK)(s.backend.SetSettings(r.Context(), up, c))
+}
+
+func (s *Server) reload(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return reply(w, http.StatusOK)(s.backend.Reload(r.Context(), c))
 }
 
 // reply returns a function that writes a backend's result with status, or

@@ -40,6 +40,7 @@ var routes = []route{
 	{"/v1/overrides", []method{get((*Server).overrides), put((*Server).setOverrides)}},
 	{"/v1/plan", []method{get((*Server).plan)}},
 	{"/v1/rehearse", []method{post((*Server).rehearse)}},
+	{"/v1/reload", []method{post((*Server).reload)}},
 	{"/v1/report", []method{get((*Server).report)}},
 	{"/v1/runs", []method{get((*Server).runs)}},
 	{"/v1/runs/{id}", []method{get((*Server).run)}},

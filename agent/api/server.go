@@ -134,6 +134,9 @@ func callerOf(ctx context.Context) (Caller, error) {
 func (s *Server) handle(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := callerOf(r.Context())
+		if err == nil {
+			c.Client, err = clientName(r)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -152,6 +155,35 @@ func (s *Server) handle(rt route) http.HandlerFunc {
 			s.fail(w, r, err)
 		}
 	}
+}
+
+// ClientHeader is the header a client names itself in (Client.Name).
+const ClientHeader = "X-Upkeep-Client"
+
+// maxClientName bounds a client's name.
+const maxClientName = 32
+
+// clientName reads the name the client gives itself: empty, or up to 32
+// lowercase letters, digits, '-' and '.'.
+func clientName(r *http.Request) (string, error) {
+	name := r.Header.Get(ClientHeader)
+	if !validClientName(name) {
+		return "", &BadRequestError{Message: fmt.Sprintf("%s: %q: name the program in at most %d lowercase letters, digits, '-' or '.' (e.g. tray), or send no such header",
+			ClientHeader, name, maxClientName)}
+	}
+	return name, nil
+}
+
+func validClientName(name string) bool {
+	if len(name) > maxClientName {
+		return false
+	}
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) denied(c Caller) error {

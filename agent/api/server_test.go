@@ -164,3 +164,32 @@ func TestSettingsAreValidatedThenSaved(t *testing.T) {
 		t.Errorf("saved %q (mode %v), restart_needed %v; want the new file, mode 0640, restart needed", data, fi.Mode().Perm(), got.RestartNeeded)
 	}
 }
+
+func TestClientsNameThemselvesAndBadNamesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	sock, _ := serve(t, dir, newBackend(t, dir), api.Options{}, "")
+	st, err := (&api.Client{Path: sock, Name: "tray"}).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Caller.Client != "tray" || st.Caller.Who() != "tray: "+st.Caller.User {
+		t.Errorf("caller = %+v (who %q), want client tray", st.Caller, st.Caller.Who())
+	}
+	if st, err = (&api.Client{Path: sock}).Status(ctx); err != nil || st.Caller.Client != "" || st.Caller.Who() != st.Caller.User {
+		t.Errorf("an unnamed client: %+v, %v; want the user alone", st, err)
+	}
+	for _, name := range []string{"Tray", "tray; rm -rf", strings.Repeat("a", 33)} {
+		req, _ := http.NewRequest(http.MethodGet, "http://upkeep-agent/v1/status", nil)
+		req.Header.Set(api.ClientHeader, name)
+		resp, err := rawClient(sock).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || body["code"] != "bad_request" || !strings.Contains(body["error"], api.ClientHeader) {
+			t.Errorf("client name %q: %d %v, want 400 bad_request naming the header", name, resp.StatusCode, body)
+		}
+	}
+}

@@ -9,20 +9,63 @@ import (
 // Report is a scan's report (fields documented on scan.Report).
 type Report = scan.Report
 
-// Plan is the exact set of changes to apply (fields documented on scan.Plan).
-type Plan = scan.Plan
+// Plan is GET /v1/plan: the exact set of changes to apply (fields
+// documented on scan.Plan) and how long applying it should take here.
+type Plan struct {
+	scan.Plan
+	Estimate Estimate `json:"estimate"`
+}
+
+// Estimate is how long applying a plan should take on this host, from the
+// history of its runs: a passed rehearsal of the same plan, else the
+// recent successful applies, step kind by step kind. Durations are in
+// seconds, zero when Basis is "none".
+type Estimate struct {
+	Basis    string   `json:"basis"`                // "rehearsal", "applies" or "none"
+	Downtime float64  `json:"downtime_s,omitempty"` // from the stop of the ERP's server to the health checks passing
+	Total    float64  `json:"total_s,omitempty"`    // the whole run, preflight to record
+	RunIDs   []string `json:"run_ids,omitempty"`    // the runs it was measured on, newest first
+	Note     string   `json:"note"`                 // the estimate's basis in words, or "no history yet" and how to get one
+}
 
 // Status is GET /v1/status: the agent and who is asking.
 type Status struct {
-	Version  string    `json:"version"`
-	PID      int       `json:"pid"`
-	Since    time.Time `json:"since"`  // when the agent started
-	Config   string    `json:"config"` // the configuration file
-	ERP      string    `json:"erp"`    // the ERP kind: demo, tryton…
-	LastScan *ScanInfo `json:"last_scan,omitempty"`
-	Running  *Run      `json:"running,omitempty"` // the apply or rehearsal in progress
-	Caller   Caller    `json:"caller"`            // filled in by the server
-	Notes    []string  `json:"notes,omitempty"`   // what the agent wants a person to know
+	Version  string        `json:"version"`
+	PID      int           `json:"pid"`
+	Since    time.Time     `json:"since"`  // when the agent started
+	Config   string        `json:"config"` // the configuration file
+	ERP      string        `json:"erp"`    // the ERP kind: demo, tryton…
+	LastScan *ScanInfo     `json:"last_scan,omitempty"`
+	Running  *Run          `json:"running,omitempty"`  // the apply or rehearsal in progress
+	Schedule *ScheduleInfo `json:"schedule,omitempty"` // the running schedule; absent when no agent runs one
+	Caller   Caller        `json:"caller"`             // filled in by the server
+	Notes    []string      `json:"notes,omitempty"`    // what the agent wants a person to know
+}
+
+// ScheduleInfo is the schedule the agent runs, in GET /v1/status.
+type ScheduleInfo struct {
+	Every            string    `json:"every,omitempty"` // the scan period, e.g. "6h"; or
+	Cron             string    `json:"cron,omitempty"`  // a cron expression in the host's time zone
+	Jitter           string    `json:"jitter,omitempty"`
+	Windows          []string  `json:"windows,omitempty"` // the maintenance windows, e.g. "Sat 02:00-04:00"
+	Patches          string    `json:"patches"`           // the policy: notify, stage or apply
+	Updates          string    `json:"updates"`           // notify or stage
+	Upgrades         string    `json:"upgrades"`          // notify or stage
+	RequireRehearsal bool      `json:"require_rehearsal,omitempty"`
+	NextScan         time.Time `json:"next_scan,omitzero"`
+	NextWindow       time.Time `json:"next_window,omitzero"` // when the next window opens (now, when one is open)
+	NextWindowEnd    time.Time `json:"next_window_end,omitzero"`
+}
+
+// Reloaded is POST /v1/reload's answer: the configuration file was read
+// again and is in use.
+type Reloaded struct {
+	Config  string   `json:"config"`            // the file read
+	Changed []string `json:"changed,omitempty"` // the sections that changed and are now in use (schedule, notify, repository…)
+	// Restart lists changed sections that take effect only at the agent's
+	// next start ([api], [state]); until then the agent keeps the old ones.
+	Restart []string `json:"restart_needed,omitempty"`
+	Notes   []string `json:"notes,omitempty"` // e.g. a run in progress keeps the configuration it started with
 }
 
 // Caller is who sent a request, from the connection's peer credentials.
@@ -31,6 +74,19 @@ type Caller struct {
 	UID    string `json:"uid"`
 	PID    int    `json:"pid,omitempty"`
 	CanAct bool   `json:"can_act"` // root or a member of api.admin_group; else read-only
+	// Client is the program the caller says it is (its X-Upkeep-Client
+	// header: "tray", "cli"), empty when it does not say; unlike User it is
+	// not checked, so it only labels.
+	Client string `json:"client,omitempty"`
+}
+
+// Who names the caller as runs record it: "tray: alice", or the user
+// alone when the client did not name itself.
+func (c Caller) Who() string {
+	if c.Client == "" {
+		return c.User
+	}
+	return c.Client + ": " + c.User
 }
 
 // ScanInfo is one saved scan without its report.
@@ -52,12 +108,21 @@ type ScanRequest struct {
 	IncludeUpgrades []string `json:"include_upgrades,omitempty"` // upgrades to propose although not upgraded by default
 }
 
-// PlanRequest is GET /v1/plan's query (install, include_upgrades: comma
-// lists; disable_blockers: true/false) and part of an apply or rehearsal.
+// PlanRequest is GET /v1/plan's query (install, include_upgrades,
+// modules: comma lists; disable_blockers, patches_only: true/false) and
+// part of an apply or rehearsal.
 type PlanRequest struct {
 	Install         []string `json:"install,omitempty"`
 	IncludeUpgrades []string `json:"include_upgrades,omitempty"`
 	DisableBlockers bool     `json:"disable_blockers,omitempty"`
+	// PatchesOnly plans the installed modules' patches alone (with neither
+	// include_upgrades nor disable_blockers).
+	PatchesOnly bool `json:"patches_only,omitempty"`
+	// Modules, when not empty, plans only these modules' changes (and
+	// disables), with the changes they need (a newer core they depend on,
+	// the modules that must move or be disabled with them); a name the
+	// plan does not change is a 400 naming it.
+	Modules []string `json:"modules,omitempty"`
 }
 
 // RunRequest is POST /v1/apply's and POST /v1/rehearse's body: the plan
@@ -79,6 +144,28 @@ type Run struct {
 	Started  time.Time  `json:"started"`
 	Ended    *time.Time `json:"ended,omitempty"`
 	Error    string     `json:"error,omitempty"`
+	Drift    *Drift     `json:"drift,omitempty"` // GET /v1/runs/{id} only, once the run got that far
+}
+
+// Drift is a run's settings drift report: the ERP's settings the run
+// added, removed and changed (agent/apply.Drift as it travels).
+type Drift struct {
+	Added   []DriftSetting `json:"added"`
+	Removed []DriftSetting `json:"removed"`
+	Changed []DriftChange  `json:"changed"`
+}
+
+// DriftSetting is one setting added or removed.
+type DriftSetting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// DriftChange is one setting whose value changed.
+type DriftChange struct {
+	Key    string `json:"key"`
+	Before string `json:"before"`
+	After  string `json:"after"`
 }
 
 // RunEvent is one line of a run's progress (GET /v1/runs/{id}/events).
@@ -94,13 +181,23 @@ type RunEvent struct {
 // Event is one entry of the agent's history (GET /v1/events): a scan's
 // news, an apply's outcome, a rehearsal's result.
 type Event struct {
-	ID       int64     `json:"id"` // increasing; pass the last seen as since=
-	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"`     // nothing_new, new_patches, upgrade_available, blocked, applied, failed_restored…
-	Severity string    `json:"severity"` // info, warning, error
-	Summary  string    `json:"summary"`
-	RunID    string    `json:"run_id,omitempty"`
-	PlanHash string    `json:"plan_hash,omitempty"`
+	ID int64     `json:"id"` // increasing; pass the last seen as since=
+	At time.Time `json:"at"`
+	// Kind is one of: nothing-new, patches, updates, upgrade-available,
+	// blocked (scans); staged, applied, failed-restored, restore-failed,
+	// rehearsal-passed, rehearsal-failed, cancelled (plans and runs);
+	// problem (a step could not run); unreachable, reachable (update checks);
+	// config-rejected (a SIGHUP found the configuration file wrong).
+	Kind     string `json:"kind"`
+	Severity string `json:"severity"` // info, warning, error
+	// Notify says a person should be told, once, as a desktop
+	// notification (new upgrades, blocked updates, runs' outcomes,
+	// problems); false for routine entries (nothing new, staged, a
+	// rehearsal that passed, a run cancelled by a person).
+	Notify   bool   `json:"notify"`
+	Summary  string `json:"summary"`
+	RunID    string `json:"run_id,omitempty"`
+	PlanHash string `json:"plan_hash,omitempty"`
 }
 
 // EventQuery is GET /v1/events's query.
@@ -164,7 +261,8 @@ type Settings struct {
 	TOML     string `json:"toml"`
 	// RestartNeeded says a saved change (the [api] or [state] sections)
 	// takes effect only when the service restarts.
-	RestartNeeded bool `json:"restart_needed,omitempty"`
+	RestartNeeded bool      `json:"restart_needed,omitempty"`
+	Reload        *Reloaded `json:"reload,omitempty"` // after a change: what the agent now uses
 }
 
 // SettingsUpdate is PUT /v1/settings's body: the whole new file and the

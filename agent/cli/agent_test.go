@@ -219,8 +219,12 @@ func TestAgentScheduleAppliesPatchesInItsWindow(t *testing.T) {
 		t.Errorf("runs: %+v, %v", runs, err)
 	}
 	st, err := c.Status(ctx)
-	if err != nil || st.LastScan == nil || !strings.Contains(strings.Join(st.Notes, "\n"), "next scheduled check") {
+	if err != nil || st.LastScan == nil || st.Schedule == nil || st.Schedule.NextScan.IsZero() {
 		t.Errorf("status: %+v, %v", st, err)
+	}
+	if code, out, errOut := run(t, "--config", conf, "status"); code != 0 || !strings.Contains(out, "Next check: ") || !strings.Contains(out, "patches: apply") ||
+		!strings.Contains(out, "succeeded  schedule") {
+		t.Errorf("status: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, errOut := run(t, "--config", conf, "check-now"); code != 0 || !strings.Contains(out, "Check ") || !strings.Contains(out, "arp") {
 		t.Errorf("check-now: exit %d\n%s%s", code, out, errOut)
@@ -228,5 +232,8 @@ func TestAgentScheduleAppliesPatchesInItsWindow(t *testing.T) {
 	agent.stop(t)
 	if code, _, errOut := run(t, "--config", conf, "check-now"); code == 0 || !strings.Contains(errOut, "upkeep scan checks without the agent") {
 		t.Errorf("check-now without the agent: exit %d %q", code, errOut)
+	}
+	if code, out, _ := run(t, "--config", conf, "history"); code != 0 || !strings.Contains(out, "succeeded  schedule") {
+		t.Errorf("history from the state database: the scheduled run is not shown as started by the schedule: exit %d\n%s", code, out)
 	}
 }

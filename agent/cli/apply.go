@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
@@ -50,11 +51,20 @@ func (a *app) applyCmd() *cobra.Command {
 		Short: "Apply a plan (a file from 'upkeep plan --json', or planned now) with backup, rollback and crash recovery",
 		Long: "apply stops the ERP, backs it up, runs the migration scripts, swaps the module folders, runs the ERP's update, " +
 			"starts it and checks its health. Any failure before the health checks pass restores the instance exactly; " +
-			"a run left unfinished by a crash is finished first.",
+			"a run left unfinished by a crash is finished first. When the agent runs, it applies in its own process and this command " +
+			"shows its progress; Ctrl-C then stops only the command, and the run goes on (upkeep history RUN follows it).",
 		Args: cobra.MaximumNArgs(1),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
-			return a.apply(cmd, args, c, st, f)
-		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			alone := func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
+				return a.apply(cmd, args, c, st, f)
+			}
+			if f.dryRun || f.recoverOnly { // the agent offers neither
+				return a.withState(alone)(cmd, args)
+			}
+			return a.agentCmd("apply", func(cmd *cobra.Command, args []string, c *config.Config, cl *api.Client) error {
+				return a.applyViaAgent(cmd, args, c, cl, f)
+			}, alone)(cmd, args)
+		},
 	}
 	f.addPlanFlags(cmd)
 	fl := cmd.Flags()
@@ -97,7 +107,7 @@ func (a *app) apply(cmd *cobra.Command, args []string, c *config.Config, st *sto
 	if err := a.confirm(plan, f); err != nil {
 		return err
 	}
-	res, err = r.Apply(ctx, plan)
+	res, err = r.Apply(store.WithRunBy(ctx, who()), plan)
 	return a.applied(res, err, "")
 }
 
@@ -192,21 +202,27 @@ func (a *app) planFor(cmd *cobra.Command, args []string, c *config.Config, st *s
 		}
 		return rep.Plan(scan.PlanOptions{IncludeUpgrades: f.upgrades, DisableBlockers: f.disableBlockers})
 	}
-	data, err := os.ReadFile(args[0])
+	return readPlan(args[0])
+}
+
+// readPlan reads a plan file that 'upkeep plan --json' wrote.
+func readPlan(path string) (*scan.Plan, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, withCode(ExitUsage, fmt.Errorf("read the plan: %w", err))
 	}
 	var p scan.Plan
 	if err := json.Unmarshal(data, &p); err != nil || p.Hash == "" || p.Schema != scan.PlanSchema {
-		return nil, withCode(ExitUsage, fmt.Errorf("%s is not a plan from 'upkeep plan --json' (schema %d): %v", args[0], scan.PlanSchema, err))
+		return nil, withCode(ExitUsage, fmt.Errorf("%s is not a plan from 'upkeep plan --json' (schema %d): %v", path, scan.PlanSchema, err))
 	}
 	return &p, nil
 }
 
-// rescanner plans again with the flags given and those the plan implies
-// (its new modules, upgrades and disables), for preflight's hash check.
-func (a *app) rescanner(cmd *cobra.Command, c *config.Config, st *store.Store, f applyFlags, plan *scan.Plan) func(context.Context) (*scan.Plan, error) {
-	sf := f.scanFlags
+// implied adds to the flags given the choices the plan implies: its new
+// modules, upgrades and disables.
+func (f scanFlags) implied(plan *scan.Plan) scanFlags {
+	sf := f
+	sf.install, sf.upgrades = slices.Clone(f.install), slices.Clone(f.upgrades)
 	sf.disableBlockers = sf.disableBlockers || len(plan.Disable) > 0
 	for _, ch := range plan.Changes {
 		switch {
@@ -216,6 +232,13 @@ func (a *app) rescanner(cmd *cobra.Command, c *config.Config, st *store.Store, f
 			sf.upgrades = append(sf.upgrades, ch.Module)
 		}
 	}
+	return sf
+}
+
+// rescanner plans again with the flags given and those the plan implies,
+// for preflight's hash check.
+func (a *app) rescanner(cmd *cobra.Command, c *config.Config, st *store.Store, f applyFlags, plan *scan.Plan) func(context.Context) (*scan.Plan, error) {
+	sf := f.scanFlags.implied(plan)
 	return func(ctx context.Context) (*scan.Plan, error) {
 		cmd.SetContext(ctx)
 		rep, err := a.scan(cmd, c, st, sf)

@@ -32,6 +32,7 @@ func withCode(code int, err error) error { return cliutil.WithCode(code, err) }
 type app struct {
 	configPath  string
 	json        bool
+	noAgent     bool // --no-agent: work standalone even when an agent answers
 	out, errOut io.Writer
 }
 
@@ -43,12 +44,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "upkeep",
-		Short: "Keep an ERP's modules patched, updated and upgraded, safely",
+		Use:     "upkeep",
+		Short:   "Keep an ERP's modules patched, updated and upgraded, safely",
+		Version: version(), // --version: the module version and commit Go stamped in at build time
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", envOr("UPKEEP_CONFIG", config.DefaultPath), "configuration file (env UPKEEP_CONFIG)")
 	pf.BoolVar(&a.json, "json", false, "print JSON")
+	pf.BoolVar(&a.noAgent, "no-agent", false, "work in this process on the state database even when the agent runs (for an agent that is broken)")
 	root.AddCommand(a.configCmd(), a.overrideCmd(), a.holdCmd(), a.unholdCmd(), a.relaxCmd(), a.installedCmd())
 	for _, c := range extraCommands {
 		root.AddCommand(c(a))
@@ -80,13 +83,18 @@ func (a *app) withState(run func(*cobra.Command, []string, *config.Config, *stor
 		if err != nil {
 			return err
 		}
-		st, err := store.Open(c.State.Dir, nil)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return run(cmd, args, c, st)
+		return onStore(cmd, args, c, run)
 	}
+}
+
+// onStore runs a command body on the agent's state database.
+func onStore(cmd *cobra.Command, args []string, c *config.Config, run func(*cobra.Command, []string, *config.Config, *store.Store) error) error {
+	st, err := store.Open(c.State.Dir, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return run(cmd, args, c, st)
 }
 
 // print writes v as JSON with --json, else calls text.
@@ -102,7 +110,12 @@ func (a *app) print(v any, text func(io.Writer)) error {
 
 var exactArgs = cliutil.ExactArgs
 
-func who() string {
+// who names the person behind a run this command starts, as the agent
+// records runs the CLI asks it for: "cli: alice".
+func who() string { return "cli: " + userName() }
+
+// userName is the user running this command, as holds and overrides record it.
+func userName() string {
 	if u, err := user.Current(); err == nil {
 		return u.Username
 	}

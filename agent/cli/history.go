@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/store"
@@ -29,7 +31,16 @@ func (a *app) historyCmd() *cobra.Command {
 		Use:   "history [RUN]",
 		Short: "List the apply runs, or show one run's steps with their timing and output",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
+		RunE: a.agentCmd("", func(cmd *cobra.Command, args []string, _ *config.Config, cl *api.Client) error {
+			if len(args) == 0 {
+				return a.agentRuns(cmd.Context(), cl, limit)
+			}
+			d, err := a.agentRun(cmd, cl, args[0])
+			if err != nil {
+				return err
+			}
+			return a.print(d, func(w io.Writer) { printRun(w, d, outputs) })
+		}, func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
 			if len(args) == 0 {
 				runs, err := st.Runs(cmd.Context(), limit)
 				if err != nil {
@@ -37,20 +48,9 @@ func (a *app) historyCmd() *cobra.Command {
 				}
 				return a.print(runs, func(w io.Writer) { printRuns(w, runs) })
 			}
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return withCode(ExitUsage, fmt.Errorf("RUN %q: give a run number from upkeep history", args[0]))
-			}
-			r, err := st.Run(cmd.Context(), id)
+			d, err := journaledRun(cmd.Context(), st, args[0])
 			if err != nil {
 				return err
-			}
-			d := runDetail{Run: r}
-			if r.Drift != "" {
-				d.Drift = &apply.Drift{}
-				if err := json.Unmarshal([]byte(r.Drift), d.Drift); err != nil {
-					return fmt.Errorf("run %d: its drift report is unreadable: %w", id, err)
-				}
 			}
 			return a.print(d, func(w io.Writer) { printRun(w, d, outputs) })
 		}),
@@ -60,22 +60,93 @@ func (a *app) historyCmd() *cobra.Command {
 	return cmd
 }
 
+// journaledRun is run arg with its steps and drift report, from the state database.
+func journaledRun(ctx context.Context, st *store.Store, arg string) (runDetail, error) {
+	id, err := runNumber(arg)
+	if err != nil {
+		return runDetail{}, err
+	}
+	r, err := st.Run(ctx, id)
+	if err != nil {
+		return runDetail{}, err
+	}
+	d := runDetail{Run: r}
+	if r.Drift != "" {
+		d.Drift = &apply.Drift{}
+		if err := json.Unmarshal([]byte(r.Drift), d.Drift); err != nil {
+			return runDetail{}, fmt.Errorf("run %d: its drift report is unreadable: %w", id, err)
+		}
+	}
+	return d, nil
+}
+
+// runNumber reads a RUN argument.
+func runNumber(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, withCode(ExitUsage, fmt.Errorf("RUN %q: give a run number from upkeep history", arg))
+	}
+	return id, nil
+}
+
+// agentRuns lists the agent's runs as the journal keeps them.
+func (a *app) agentRuns(ctx context.Context, cl *api.Client, limit int) error {
+	list, err := cl.Runs(ctx, min(max(limit, 1), 1000))
+	if err != nil {
+		return err
+	}
+	runs := make([]store.Run, len(list))
+	for i := range list {
+		runs[i] = *journalRun(&list[i], nil)
+	}
+	runs = runs[:min(len(runs), max(limit, 0))]
+	return a.print(runs, func(w io.Writer) { printRuns(w, runs) })
+}
+
+// agentRun is one of the agent's runs with its steps. A run still going
+// is followed to its end, its progress shown as apply shows it; Ctrl-C
+// stops following, not the run.
+func (a *app) agentRun(cmd *cobra.Command, cl *api.Client, arg string) (runDetail, error) {
+	if _, err := runNumber(arg); err != nil {
+		return runDetail{}, err
+	}
+	ctx, stop := interruptible(cmd)
+	defer stop()
+	run, err := cl.Run(ctx, arg)
+	if err != nil {
+		return runDetail{}, err
+	}
+	fl := &follower{}
+	if run.Ended == nil {
+		fl.p = newProgress(a.errOut)
+	}
+	if run, err = follow(ctx, cl, run, fl); err != nil {
+		return runDetail{}, err
+	}
+	return runDetail{Run: journalRun(run, fl), Drift: applyDrift(run.Drift)}, nil
+}
+
 func printRuns(w io.Writer, runs []store.Run) {
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "No runs yet.")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tKIND\tSTATE\tTOOK\tPLAN\tFAILED STEP")
+	fmt.Fprintln(tw, "RUN\tSTARTED\tKIND\tSTATE\tBY\tTOOK\tPLAN\tFAILED STEP")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, stamp(r.StartedAt), r.Kind, r.State, took(r.Duration()), shortHash(r.PlanHash), r.FailedStep)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, stamp(r.StartedAt), r.Kind, r.State, orDash(r.By), took(r.Duration()),
+			shortHash(r.PlanHash), r.FailedStep)
 	}
 	tw.Flush()
 }
 
 func printRun(w io.Writer, d runDetail, outputs bool) {
 	r := d.Run
-	fmt.Fprintf(w, "Run %d: %s %s, plan %s, started %s, took %s\n", r.ID, r.Kind, r.State, r.PlanHash, stamp(r.StartedAt), took(r.Duration()))
+	by := ""
+	if r.By != "" {
+		by = " by " + r.By
+	}
+	fmt.Fprintf(w, "Run %d: %s %s, plan %s, started %s%s, took %s\n", r.ID, r.Kind, r.State, r.PlanHash, stamp(r.StartedAt), by, took(r.Duration()))
 	if r.Error != "" {
 		fmt.Fprintf(w, "  failed step: %s\n  error: %s\n", r.FailedStep, r.Error)
 	}

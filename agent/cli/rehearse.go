@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
@@ -33,7 +34,9 @@ func (a *app) rehearseCmd() *cobra.Command {
 			"loopback port and runs the apply procedure on it; then it removes the copy. With [rehearsal.test_instance] it runs on that " +
 			"instance instead and puts it back as it was. The run is recorded with the plan's hash (upkeep history).",
 		Args: cobra.MaximumNArgs(1),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
+		RunE: a.agentCmd("rehearse", func(cmd *cobra.Command, args []string, c *config.Config, cl *api.Client) error {
+			return a.rehearseViaAgent(cmd, args, c, cl, f)
+		}, func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
 			return a.rehearse(cmd, args, c, st, f)
 		}),
 	}
@@ -66,7 +69,7 @@ func (a *app) rehearse(cmd *cobra.Command, args []string, c *config.Config, st *
 		printPlan(a.out, plan)
 		fmt.Fprintf(a.out, "\nRehearsing on %s; production is not touched.\n", targetWords(t))
 	}
-	res, err := r.Rehearse(ctx, plan, t)
+	res, err := r.Rehearse(store.WithRunBy(ctx, who()), plan, t)
 	return a.rehearsed(res, err)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/internal/cliutil"
@@ -24,6 +25,26 @@ func TestRehearseThenApplyWhenRequired(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(mustRead(t, conf)+"[schedule.policy]\nrequire_rehearsal = true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	rehearseThenApply(t, conf)
+}
+
+// TestRehearseThenApplyWhenRequiredThroughTheAgent is the same with an
+// agent running: rehearse and apply go through it (its history records
+// them, started by this user), and say and exit the same.
+func TestRehearseThenApplyWhenRequiredThroughTheAgent(t *testing.T) {
+	conf := running(t)
+	c := &api.Client{Path: withAPI(t, conf, "[schedule.policy]\nrequire_rehearsal = true\n")}
+	agent := startAgent(t, conf, c)
+	rehearseThenApply(t, conf)
+	runs, err := c.Runs(ctx, 10)
+	if err != nil || len(runs) != 2 || runs[0].Kind != store.KindApply || runs[1].Kind != store.KindRehearse || runs[0].By != who() || runs[1].By != who() {
+		t.Errorf("the agent's runs: %+v, %v; want the rehearsal and the apply, started by %s", runs, err, who())
+	}
+	agent.stop(t)
+}
+
+func rehearseThenApply(t *testing.T, conf string) {
+	t.Helper()
 	code, out, errOut := run(t, "--config", conf, "plan", "--json")
 	if code != 0 {
 		t.Fatalf("plan: exit %d: %s", code, errOut)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"time"
 
@@ -56,12 +57,15 @@ type daemon struct {
 }
 
 func (d *daemon) Start(ctx context.Context) error {
+	trimFootprint(ctx)
 	spec, err := d.cfg.Schedule.Spec()
 	if err != nil {
 		return err // validated with the configuration
 	}
+	hup := notifyReload() // from now on a SIGHUP waits for the reload, never stops the agent
 	st, err := store.Open(d.cfg.State.Dir, nil)
 	if err != nil {
+		signal.Stop(hup)
 		return err
 	}
 	ev := store.NewEvents(st)
@@ -71,12 +75,14 @@ func (d *daemon) Start(ctx context.Context) error {
 		err = d.serve()
 	}
 	if err != nil {
+		signal.Stop(hup)
 		st.Close()
 		return err
 	}
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	d.stopSched, d.scheduled = stop, make(chan error, 1)
 	go func() { d.scheduled <- sched.Run(sctx) }()
+	go d.reloadOnSignal(sctx, hup, ev)
 	d.log.Info("schedule running", "every", spec.Every, "cron", spec.Cron, "windows", spec.Windows.String(),
 		"patches", spec.Policy.Patches.String(), "updates", spec.Policy.Updates.String(), "upgrades", spec.Policy.Upgrades.String())
 	return nil
@@ -95,15 +101,31 @@ func (d *daemon) wire(st *store.Store, ev *store.Events, spec schedule.Spec) (*s
 		OpenERP:    func(c *config.Config) (erp.Reader, error) { return openERP(c) },
 		OpenWriter: func(c *config.Config) (erp.Writer, error) { return openWriter(c) },
 		Schedule:   func() schedule.Status { return sched.Status() },
-		OnReload: func(*config.Config) {
-			d.log.Info("configuration saved through the local API; the schedule takes it at the next start")
-		}})
+		OnReload:   func(c *config.Config) error { return d.reschedule(sched, c, host) }})
 	opt := schedule.Options{Logger: d.log}
 	if n != nil {
 		opt.Notifier = n
 	}
 	sched, err = schedule.New(spec, d.b.ScheduleActions(spec.Policy), ev, opt)
 	return sched, err
+}
+
+// reschedule hands a reloaded configuration's schedule, policy and
+// notifiers to the running scheduler; an error leaves it as it was.
+func (d *daemon) reschedule(sched *schedule.Scheduler, c *config.Config, host string) error {
+	spec, err := c.Schedule.Spec()
+	if err != nil {
+		return err
+	}
+	n, err := notify.FromConfig(c.Notify, host)
+	if err != nil {
+		return err
+	}
+	ch := schedule.Change{Spec: spec, Actions: d.b.ScheduleActions(spec.Policy)}
+	if n != nil {
+		ch.Notifier = n
+	}
+	return sched.Reconfigure(ch)
 }
 
 // recover finishes a run left unfinished before anything else (a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
@@ -30,7 +31,13 @@ func (a *app) scanCmd() *cobra.Command {
 		Use:   "scan",
 		Short: "Show the patches, updates, upgrades, blocked updates and new modules this instance can take",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: a.withState(func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
+		RunE: a.agentCmd("scan", func(cmd *cobra.Command, _ []string, _ *config.Config, cl *api.Client) error {
+			r, err := cl.Scan(cmd.Context(), api.ScanRequest{Install: f.install, IncludeUpgrades: f.upgrades})
+			if err != nil {
+				return err
+			}
+			return a.print(r.Report, func(w io.Writer) { printReport(w, r.Report, colors(a.out)) })
+		}, func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
 			rep, err := a.scan(cmd, c, st, f)
 			if err != nil {
 				return err
@@ -49,7 +56,13 @@ func (a *app) planCmd() *cobra.Command {
 		Use:   "plan",
 		Short: "Turn a scan into the exact changes to apply, in order, with the scripts that will run and a stable hash",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: a.withState(func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
+		RunE: a.agentCmd("", func(cmd *cobra.Command, _ []string, _ *config.Config, cl *api.Client) error {
+			p, err := cl.Plan(cmd.Context(), f.planRequest())
+			if err != nil {
+				return err
+			}
+			return a.print(p, func(w io.Writer) { printPlan(w, &p.Plan) })
+		}, func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
 			rep, err := a.scan(cmd, c, st, f)
 			if err != nil {
 				return err
@@ -71,6 +84,11 @@ func (f *scanFlags) addPlanFlags(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.install, "install", nil, "modules to install")
 	fl.StringSliceVar(&f.upgrades, "include-upgrades", nil, "modules whose upgrades to take even if not upgraded by default")
 	fl.BoolVar(&f.disableBlockers, "disable-blockers", false, "enforced update: disable the installed modules that block a change")
+}
+
+// planRequest is the flags as the agent's API takes them.
+func (f scanFlags) planRequest() api.PlanRequest {
+	return api.PlanRequest{Install: f.install, IncludeUpgrades: f.upgrades, DisableBlockers: f.disableBlockers}
 }
 
 // interruptible makes cmd's context end at an interrupt or SIGTERM and

@@ -48,7 +48,7 @@ func (a *app) overrideCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if err := st.SetDefaultUpgrade(cmd.Context(), args[0], o, who()); err != nil {
+			if err := st.SetDefaultUpgrade(cmd.Context(), args[0], o, userName()); err != nil {
 				return err
 			}
 			return a.print(map[string]string{"module": args[0], "default_upgrade": o.String()}, func(w io.Writer) {
@@ -67,7 +67,7 @@ func (a *app) holdCmd() *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: a.withState(func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
 			if len(args) == 1 {
-				if err := st.Hold(cmd.Context(), args[0], reason, who()); err != nil {
+				if err := st.Hold(cmd.Context(), args[0], reason, userName()); err != nil {
 					return err
 				}
 			}
@@ -113,7 +113,7 @@ func (a *app) relaxCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if err := st.Relax(cmd.Context(), args[0], args[1], e, who()); err != nil {
+			if err := st.Relax(cmd.Context(), args[0], args[1], e, userName()); err != nil {
 				return err
 			}
 			return a.print(map[string]string{"module": args[0], "dependency": args[1], "enforcement": e.String()}, func(w io.Writer) {

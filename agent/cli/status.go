@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -48,7 +47,7 @@ func (a *app) statusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			src, st, v, done, err := openStatus(cmd.Context(), c)
+			src, st, v, done, err := a.openStatus(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
@@ -65,24 +64,26 @@ func (a *app) statusCmd() *cobra.Command {
 }
 
 // openStatus asks the running agent, or reads the state database when no
-// agent answers (or this user may not talk to it); done closes what it opened.
-func openStatus(ctx context.Context, c *config.Config) (statusSource, *api.Status, statusView, func(), error) {
+// agent answers (or this user may not talk to it, or --no-agent); done
+// closes what it opened.
+func (a *app) openStatus(ctx context.Context, c *config.Config) (statusSource, *api.Status, statusView, func(), error) {
 	var v statusView
-	var src statusSource = &api.Client{Path: socketPath(c)}
-	st, err := src.Status(ctx)
-	var ue *api.UnreachableError
-	var ad *api.AccessDeniedError
-	if !errors.As(err, &ue) && !errors.As(err, &ad) {
-		v.Agent = st
-		return src, st, v, func() {}, err
+	link, err := a.agent(ctx, c, "")
+	if err != nil {
+		return nil, nil, v, nil, err
 	}
-	v.Unreachable = err.Error()
+	if link.cl != nil {
+		v.Agent = link.st
+		return link.cl, link.st, v, func() {}, nil
+	}
+	v.Unreachable = link.why
 	db, err := store.Open(c.State.Dir, nil)
 	if err != nil {
 		return nil, nil, v, nil, err
 	}
-	src = backend.New(backend.Options{Config: c, Store: db})
-	if st, err = src.Status(ctx); err != nil {
+	var src statusSource = backend.New(backend.Options{Config: c, Store: db})
+	st, err := src.Status(ctx)
+	if err != nil {
 		db.Close()
 		return nil, nil, v, nil, err
 	}
@@ -120,9 +121,12 @@ func lastEvents(ctx context.Context, src statusSource, n int) ([]api.Event, erro
 }
 
 func printStatus(w io.Writer, st *api.Status, v statusView) {
-	if v.Agent != nil {
+	switch {
+	case v.Agent != nil:
 		fmt.Fprintf(w, "Agent: running, pid %d, since %s (%s)\n", st.PID, st.Since.Local().Format("Mon 2 Jan 15:04"), st.Version)
-	} else {
+	case v.Unreachable == notAsked:
+		fmt.Fprintln(w, "Agent: not asked (--no-agent)\nRead from the state database.")
+	default:
 		fmt.Fprintf(w, "Agent: not running (%s)\nRead from the state database.\n", v.Unreachable)
 	}
 	fmt.Fprintf(w, "ERP: %s   configuration: %s\n", st.ERP, st.Config)
@@ -131,6 +135,7 @@ func printStatus(w io.Writer, st *api.Status, v statusView) {
 	} else {
 		fmt.Fprintln(w, "Last check: none yet (upkeep check-now, or upkeep scan)")
 	}
+	printSchedule(w, st.Schedule)
 	if r := st.Running; r != nil {
 		fmt.Fprintf(w, "Run in progress: %s %s (%s) at %q\n", r.Kind, r.ID, r.State, r.Step)
 	}
@@ -146,6 +151,26 @@ func printStatus(w io.Writer, st *api.Status, v statusView) {
 	for _, e := range v.Events {
 		fmt.Fprintf(w, "  %s  %-7s  %s\n", e.At.Local().Format("Mon 2 Jan 15:04"), e.Severity, e.Summary)
 	}
+}
+
+// printSchedule says when the agent's schedule checks next, how often,
+// and what its policy does (nothing without a schedule).
+func printSchedule(w io.Writer, s *api.ScheduleInfo) {
+	if s == nil {
+		return
+	}
+	every := "every " + s.Every
+	if s.Cron != "" {
+		every = "cron " + s.Cron
+	}
+	if len(s.Windows) > 0 {
+		every += ", windows " + strings.Join(s.Windows, ", ")
+	}
+	next := "not planned"
+	if !s.NextScan.IsZero() {
+		next = s.NextScan.Local().Format("Mon 2 Jan 15:04:05 MST")
+	}
+	fmt.Fprintf(w, "Next check: %s (%s; patches: %s, updates: %s, upgrades: %s)\n", next, every, s.Patches, s.Updates, s.Upgrades)
 }
 
 func printAPIRuns(w io.Writer, runs []api.Run) {
@@ -183,14 +208,16 @@ func (a *app) checkNowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cl := &api.Client{Path: socketPath(c)}
-			r, err := cl.Scan(cmd.Context(), api.ScanRequest{})
-			var ue *api.UnreachableError
-			if errors.As(err, &ue) {
-				return fmt.Errorf("%w\n(upkeep scan checks without the agent)", err)
-			}
+			link, err := a.agent(cmd.Context(), c, "check-now")
 			if err != nil {
 				return err
+			}
+			if link.cl == nil {
+				return fmt.Errorf("check-now asks the running agent: %s\n(upkeep scan checks without the agent)", link.why)
+			}
+			r, err := link.cl.Scan(cmd.Context(), api.ScanRequest{})
+			if err != nil {
+				return agentCode(err)
 			}
 			return a.print(r, func(w io.Writer) {
 				fmt.Fprintf(w, "Check %d at %s: %s\n\n", r.ID, stamp(r.At), r.Summary)

@@ -43,19 +43,20 @@ func (c *Client) cachedTimestamp() ([]byte, error) {
 	return os.ReadFile(filepath.Join(c.dir, "metadata", "timestamp.json"))
 }
 
-// sameTimestamp reports whether ts is byte for byte the cached timestamp:
-// a 304 in all but name (file:// trees and servers without ETags).
-func (c *Client) sameTimestamp(ts []byte) bool {
+// stillCached returns ts when the cache holds it as the timestamp after a
+// refresh (the updater persists only the timestamps it takes; another
+// process may have refreshed meanwhile), else nil.
+func (c *Client) stillCached(ts []byte) []byte {
 	cached, err := c.cachedTimestamp()
-	return err == nil && bytes.Equal(cached, ts)
+	if err != nil || ts == nil || !bytes.Equal(cached, ts) {
+		return nil
+	}
+	return cached
 }
 
 // loadETag returns the ETag of the last verified timestamp, or "" when
-// there is none or no cached timestamp to stand for it.
+// there is none; Check sends it only while a cached timestamp stands for it.
 func (c *Client) loadETag() string {
-	if _, err := c.cachedTimestamp(); err != nil {
-		return ""
-	}
 	data, err := os.ReadFile(filepath.Join(c.dir, "http", etagFile))
 	if err != nil {
 		return ""

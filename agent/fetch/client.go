@@ -77,6 +77,7 @@ type Client struct {
 	mu   sync.Mutex
 	up   *updater.Updater // verified state of the last successful Check; nil after a failed one
 	ucfg *config.UpdaterConfig
+	upTS []byte // the cached timestamp.json up was verified from; nil when unknown
 }
 
 // New checks cfg and returns a client; it makes no request.
@@ -167,12 +168,15 @@ func (c *Client) ResetStats() { c.fetch.ResetStats() }
 // its timestamp.json.
 //
 // On 304 Not Modified (or an identical body, as from a file:// tree) it
-// makes no other request: it re-verifies the cached metadata against the
-// trusted root — signatures and expiry, so an expired timestamp is an
-// error even then (a freeze attack cannot hide behind a 304) — and reports
-// Changed false. A 304 cannot hide a root rotation: the repository re-signs
-// every repository's timestamp on every change, root rotation included, so
-// an unchanged timestamp means nothing at all changed.
+// makes no other request. When this client verified that very timestamp at
+// its last Check, and the cache still holds it, it keeps that verified state
+// after checking that nothing in it has expired: an unchanged repository
+// costs no reading or verifying of metadata. Otherwise it re-verifies the
+// cached metadata against the trusted root — signatures and expiry. Either
+// way an expired timestamp is an error (a freeze attack cannot hide behind a
+// 304), and Changed is false. A 304 cannot hide a root rotation: the
+// repository re-signs every repository's timestamp on every change, root
+// rotation included, so an unchanged timestamp means nothing at all changed.
 //
 // On 200 it runs the full TUF refresh (new roots, timestamp, snapshot,
 // top-level targets; bins are fetched later, one per Listing) and reports
@@ -188,15 +192,23 @@ func (c *Client) Check(ctx context.Context) (Status, error) {
 }
 
 func (c *Client) check(ctx context.Context) (Status, error) {
-	c.up, c.ucfg = nil, nil
-	etag := c.loadETag()
+	kept := verified{c.up, c.ucfg, c.upTS}
+	c.up, c.ucfg, c.upTS = nil, nil, nil
+	etag := c.loadETag() // before the cached timestamp: another process saves it after the timestamp
+	cached, err := c.cachedTimestamp()
+	if err != nil {
+		cached, etag = nil, ""
+	}
 	var ts bytes.Buffer
 	r, err := c.fetch.fetch(ctx, c.tsURL(), c.limits.Timestamp, etag, &ts)
 	if err != nil {
 		return Status{}, err
 	}
-	if r.notModified || c.sameTimestamp(ts.Bytes()) {
-		st, err := c.reuse(ctx)
+	if r.notModified || cached != nil && bytes.Equal(cached, ts.Bytes()) {
+		if st, ok := c.keep(kept, cached); ok {
+			return st, nil
+		}
+		st, err := c.reuse(ctx, cached)
 		if err == nil || errors.Is(err, &metadata.ErrExpiredMetadata{}) || ctx.Err() != nil {
 			return st, err
 		}
@@ -211,10 +223,53 @@ func (c *Client) check(ctx context.Context) (Status, error) {
 	return c.refresh(ctx, ts.Bytes(), r.etag)
 }
 
+// verified is a client's verified state: the updater, its configuration
+// and the cached timestamp it was verified from.
+type verified struct {
+	up   *updater.Updater
+	ucfg *config.UpdaterConfig
+	ts   []byte
+}
+
+// keep takes back v, the state of the last Check, when cached (the cached
+// timestamp, which the server still serves) is the timestamp v was verified
+// from and nothing v holds has expired. Bins v verified stay verified: the
+// snapshot that pins them is the same.
+func (c *Client) keep(v verified, cached []byte) (Status, bool) {
+	if v.up == nil || v.ts == nil || cached == nil || !bytes.Equal(v.ts, cached) {
+		return Status{}, false
+	}
+	now := c.now().UTC()
+	if expired(v.up.GetTrustedMetadataSet(), now) {
+		return Status{}, false // reuse says which one, as the error
+	}
+	v.up.UnsafeSetRefTime(now)
+	c.up, c.ucfg, c.upTS = v.up, v.ucfg, v.ts
+	return status(v.up, false), true
+}
+
+// expired reports whether any metadata in tm has expired at now (or is
+// missing).
+func expired(tm trustedmetadata.TrustedMetadata, now time.Time) bool {
+	if tm.Root == nil || tm.Timestamp == nil || tm.Snapshot == nil || tm.Targets[metadata.TARGETS] == nil {
+		return true
+	}
+	if tm.Root.Signed.IsExpired(now) || tm.Timestamp.Signed.IsExpired(now) || tm.Snapshot.Signed.IsExpired(now) {
+		return true
+	}
+	for _, t := range tm.Targets {
+		if t.Signed.IsExpired(now) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Client) tsURL() string { return c.metaURL + "/" + metadata.TIMESTAMP + ".json" }
 
-// reuse verifies the cached metadata without a request.
-func (c *Client) reuse(ctx context.Context) (Status, error) {
+// reuse verifies the cached metadata without a request; cached is the
+// cached timestamp read before.
+func (c *Client) reuse(ctx context.Context, cached []byte) (Status, error) {
 	up, ucfg, err := c.newUpdater(c.fetch.WithContext(ctx), true)
 	if err != nil {
 		return Status{}, err
@@ -222,7 +277,7 @@ func (c *Client) reuse(ctx context.Context) (Status, error) {
 	if err := up.Refresh(); err != nil {
 		return Status{}, fmt.Errorf("verify cached metadata: %w; %s", err, hint(err))
 	}
-	c.up, c.ucfg = up, ucfg
+	c.up, c.ucfg, c.upTS = up, ucfg, c.stillCached(cached)
 	return status(up, false), nil
 }
 
@@ -242,7 +297,7 @@ func (c *Client) refresh(ctx context.Context, ts []byte, etag string) (Status, e
 	if err := c.saveETag(etag); err != nil {
 		return Status{}, err
 	}
-	c.up, c.ucfg = up, ucfg
+	c.up, c.ucfg, c.upTS = up, ucfg, c.stillCached(ts)
 	return status(up, true), nil
 }
 

@@ -30,6 +30,12 @@ type PlanOptions struct {
 	// applies use it, so that a pending update does not hold a patch back.
 	// It goes with neither IncludeUpgrades nor DisableBlockers.
 	PatchesOnly bool `json:"patches_only,omitempty"`
+	// Modules, when not empty, keeps only these modules' changes (and
+	// disables) of the plan the other options give, with the changes they
+	// need: the modules their new versions depend on (a newer core), and
+	// the modules that must move or be disabled with them. A name the plan
+	// does not change is an *UnplannedError.
+	Modules []string `json:"modules,omitempty"`
 }
 
 // Plan is the exact set of changes to apply, with a stable hash: the same
@@ -84,9 +90,25 @@ func (r *Report) Plan(opts PlanOptions) (*Plan, error) {
 	if !ok {
 		return nil, errors.New("scan.Plan: no consistent set of changes could be found within the search limit; plan fewer changes (drop --disable-blockers or --include-upgrades) and report the case")
 	}
+	return sc.planned(opts, disabled)
+}
+
+// planned lists the solved steps' changes as a plan, narrowed to
+// opts.Modules when it names some, with its warnings and hash.
+func (sc *scanner) planned(opts PlanOptions, disabled map[int]string) (*Plan, error) {
+	upgrades := opts.IncludeUpgrades
+	var notes []string
+	if len(opts.Modules) > 0 {
+		var err error
+		if notes, err = sc.subset(opts.Modules, disabled); err != nil {
+			return nil, err
+		}
+		upgrades = slices.DeleteFunc(slices.Clone(upgrades), func(m string) bool { return !slices.Contains(opts.Modules, m) })
+	}
 	pl := sc.plan(disabled)
 	pl.Warnings = dedupe(append(pl.Warnings, sc.p.warnings...))
-	pl.Warnings = append(pl.Warnings, sc.missedUpgrades(opts.IncludeUpgrades)...)
+	pl.Warnings = append(pl.Warnings, sc.missedUpgrades(upgrades)...)
+	pl.Warnings = append(pl.Warnings, notes...)
 	pl.Hash = pl.hash()
 	return pl, nil
 }

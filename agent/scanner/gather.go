@@ -16,17 +16,18 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/fetch"
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // subscriptions are the configured repositories, or by default the
 // repository of the installed core's series and every newer series the
 // central repository lists (so upgrades are seen).
-func subscriptions(ctx context.Context, c *config.Config, core catalog.Series) ([]string, error) {
-	if len(c.Repository.Subscriptions) > 0 {
-		return c.Repository.Subscriptions, nil
+func (s *session) subscriptions(ctx context.Context, core catalog.Series) ([]string, error) {
+	if len(s.c.Repository.Subscriptions) > 0 {
+		return s.c.Repository.Subscriptions, nil
 	}
 	own := core.String()
-	cl, err := Client(c, own)
+	cl, err := s.series(ctx, own)
 	if err != nil {
 		return nil, err
 	}
@@ -50,13 +51,21 @@ func subscriptions(ctx context.Context, c *config.Config, core catalog.Series) (
 // Client returns the verified client of one series repository of the
 // central repository.
 func Client(c *config.Config, repository string) (*fetch.Client, error) {
+	cfg, err := seriesConfig(c, repository)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := fetch.New(cfg)
+	return cl, withClass(ErrConfig, err)
+}
+
+func seriesConfig(c *config.Config, repository string) (fetch.Config, error) {
 	root, err := os.ReadFile(c.Repository.TrustedRoot)
 	if err != nil {
-		return nil, withClass(ErrConfig, fmt.Errorf("repository.trusted_root: %w", err))
+		return fetch.Config{}, withClass(ErrConfig, fmt.Errorf("repository.trusted_root: %w", err))
 	}
-	cl, err := fetch.New(fetch.Config{BaseURL: c.Repository.URL, Repository: repository, TrustedRoot: root,
-		CacheDir: filepath.Join(c.State.Dir, "cache")})
-	return cl, withClass(ErrConfig, err)
+	return fetch.Config{BaseURL: c.Repository.URL, Repository: repository, TrustedRoot: root,
+		CacheDir: filepath.Join(c.State.Dir, "cache")}, nil
 }
 
 // ArchiveClient returns the client that downloads the archives of a plan
@@ -77,15 +86,12 @@ func ArchiveClient(c *config.Config, repository string) (*fetch.Client, error) {
 
 // gather checks every subscribed repository and fetches the listings of
 // names and, transitively, of every module their releases depend on.
-func gather(ctx context.Context, c *config.Config, subs, names []string) ([]*catalog.Listing, error) {
+func (s *session) gather(ctx context.Context, subs, names []string) ([]*catalog.Listing, error) {
 	var out []*catalog.Listing
 	for _, sub := range subs {
-		cl, err := Client(c, sub)
+		cl, err := s.series(ctx, sub)
 		if err != nil {
 			return nil, err
-		}
-		if _, err := cl.Check(ctx); err != nil {
-			return nil, classify(err)
 		}
 		ls, err := listingsOf(ctx, cl, names)
 		if err != nil {
@@ -127,12 +133,15 @@ func listingsOf(ctx context.Context, cl *fetch.Client, names []string) ([]*catal
 }
 
 // classify marks a fetch error as untrusted metadata or an unreachable
-// repository.
+// repository; a full disk (where the repository's metadata is cached) is
+// neither, and says so.
 func classify(err error) error {
 	var ue *url.Error
 	var ne net.Error
 	var he *fetch.HTTPError
 	switch {
+	case platform.IsDiskFull(err):
+		return fmt.Errorf("the disk is full: the repository's metadata cannot be cached in the agent's state folder ([state] dir): %w; free room on that disk and check again (nothing was changed)", err)
 	case errors.Is(err, &metadata.ErrRepository{}):
 		return withClass(ErrUntrusted, fmt.Errorf("the repository's metadata failed verification; nothing was used: %w", err))
 	case errors.As(err, &ue), errors.As(err, &ne), errors.As(err, &he), errors.Is(err, fetch.ErrStalled):
@@ -145,15 +154,12 @@ func classify(err error) error {
 // names and their dependencies. Each listing is labelled NAME@HOST once
 // verified, so the report says where a version comes from and two servers'
 // repositories of the same series never mix.
-func gatherPrivate(ctx context.Context, c *config.Config, names []string) ([]*catalog.Listing, error) {
+func (s *session) gatherPrivate(ctx context.Context, names []string) ([]*catalog.Listing, error) {
 	var out []*catalog.Listing
-	for _, p := range c.Repository.Private {
-		cl, label, err := PrivateClient(c, p)
+	for _, p := range s.c.Repository.Private {
+		cl, label, err := s.private(ctx, p)
 		if err != nil {
 			return nil, err
-		}
-		if _, err := cl.Check(ctx); err != nil {
-			return nil, fmt.Errorf("private repository %s: %w", label, classify(err))
 		}
 		ls, err := listingsOf(ctx, cl, names)
 		if err != nil {
@@ -171,23 +177,31 @@ func gatherPrivate(ctx context.Context, c *config.Config, names []string) ([]*ca
 // PrivateClient returns the client of a private repository, sending its
 // bearer token when one is configured, and its label NAME@HOST.
 func PrivateClient(c *config.Config, p config.Private) (*fetch.Client, string, error) {
+	cfg, label, err := privateConfig(c, p)
+	if err != nil {
+		return nil, "", err
+	}
+	cl, err := fetch.New(cfg)
+	return cl, label, withClass(ErrConfig, err)
+}
+
+func privateConfig(c *config.Config, p config.Private) (fetch.Config, string, error) {
 	u, _ := url.Parse(p.URL) // validated with the configuration
 	label := p.Name + "@" + u.Host
 	root, err := os.ReadFile(p.TrustedRoot)
 	if err != nil {
-		return nil, "", withClass(ErrConfig, fmt.Errorf("repository.private %s: trusted_root: %w", label, err))
+		return fetch.Config{}, "", withClass(ErrConfig, fmt.Errorf("repository.private %s: trusted_root: %w", label, err))
 	}
 	hc := &http.Client{}
 	if p.TokenFile != "" {
 		tok, err := os.ReadFile(p.TokenFile)
 		if err != nil {
-			return nil, "", withClass(ErrConfig, fmt.Errorf("repository.private %s: token_file: %w", label, err))
+			return fetch.Config{}, "", withClass(ErrConfig, fmt.Errorf("repository.private %s: token_file: %w", label, err))
 		}
 		hc.Transport = bearer{token: strings.TrimSpace(string(tok)), base: http.DefaultTransport}
 	}
 	cache := filepath.Join(c.State.Dir, "cache-private", strings.NewReplacer(":", "_", "/", "_").Replace(u.Host+u.Path))
-	cl, err := fetch.New(fetch.Config{BaseURL: p.URL, Repository: p.Name, TrustedRoot: root, CacheDir: cache, HTTPClient: hc})
-	return cl, label, withClass(ErrConfig, err)
+	return fetch.Config{BaseURL: p.URL, Repository: p.Name, TrustedRoot: root, CacheDir: cache, HTTPClient: hc}, label, nil
 }
 
 // bearer adds the private repository's token to every request.

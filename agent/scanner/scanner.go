@@ -44,11 +44,13 @@ type Request struct {
 	IncludeUpgrades []string // upgrades to propose although not upgraded by default
 	DisableBlockers bool     // plan: disable the installed modules that block a change
 	PatchesOnly     bool     // plan: patches of installed modules only (silent applies)
+	Modules         []string // plan: these modules' changes alone, with what they need
 }
 
 // PlanOptions are the request's choices as scan.Plan takes them.
 func (r Request) PlanOptions() scan.PlanOptions {
-	return scan.PlanOptions{IncludeUpgrades: r.IncludeUpgrades, DisableBlockers: r.DisableBlockers, PatchesOnly: r.PatchesOnly}
+	return scan.PlanOptions{IncludeUpgrades: r.IncludeUpgrades, DisableBlockers: r.DisableBlockers, PatchesOnly: r.PatchesOnly,
+		Modules: r.Modules}
 }
 
 // Implied returns r with the choices plan implies (its new modules, its
@@ -56,7 +58,7 @@ func (r Request) PlanOptions() scan.PlanOptions {
 // gives the same plan, whoever made it.
 func (r Request) Implied(plan *scan.Plan) Request {
 	out := Request{Install: slices.Clone(r.Install), IncludeUpgrades: slices.Clone(r.IncludeUpgrades),
-		DisableBlockers: r.DisableBlockers || len(plan.Disable) > 0, PatchesOnly: r.PatchesOnly}
+		DisableBlockers: r.DisableBlockers || len(plan.Disable) > 0, PatchesOnly: r.PatchesOnly, Modules: slices.Clone(r.Modules)}
 	for _, ch := range plan.Changes {
 		switch {
 		case ch.From.IsZero() && !slices.Contains(out.Install, ch.Module):
@@ -72,6 +74,16 @@ func (r Request) Implied(plan *scan.Plan) Request {
 // repositories (and the private ones) list for them, scans with the
 // policy of c and st, and saves the report in st.
 func Scan(ctx context.Context, c *config.Config, st *store.Store, r erp.Reader, req Request) (*scan.Report, error) {
+	rep, err := Unsaved(ctx, c, st, r, req)
+	if err != nil {
+		return nil, err
+	}
+	return rep, save(ctx, st, rep)
+}
+
+// Unsaved scans as Scan does without saving the report: for a plan, which
+// must not replace the last scan's report.
+func Unsaved(ctx context.Context, c *config.Config, st *store.Store, r erp.Reader, req Request) (*scan.Report, error) {
 	mods, err := r.Installed(ctx)
 	if err != nil {
 		return nil, withClass(ErrERP, fmt.Errorf("read the installed modules (%s): %w", r.Kind(), err))
@@ -92,11 +104,7 @@ func Scan(ctx context.Context, c *config.Config, st *store.Store, r erp.Reader, 
 	if err != nil {
 		return nil, err
 	}
-	rep, err := scan.Scan(idx, Installed(mods, ledger), pol)
-	if err != nil {
-		return nil, err
-	}
-	return rep, save(ctx, st, rep)
+	return scan.Scan(idx, Installed(mods, ledger), pol)
 }
 
 // Plan scans (saving the report) and plans with req's choices.
@@ -111,15 +119,16 @@ func Plan(ctx context.Context, c *config.Config, st *store.Store, r erp.Reader, 
 // index fetches the listings of names from every subscribed and private
 // repository.
 func index(ctx context.Context, c *config.Config, core catalog.Series, names []string) (*scan.Index, error) {
-	subs, err := subscriptions(ctx, c, core)
+	s := newSession(c)
+	subs, err := s.subscriptions(ctx, core)
 	if err != nil {
 		return nil, err
 	}
-	listings, err := gather(ctx, c, subs, names)
+	listings, err := s.gather(ctx, subs, names)
 	if err != nil {
 		return nil, err
 	}
-	private, err := gatherPrivate(ctx, c, names)
+	private, err := s.gatherPrivate(ctx, names)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ func (s *Scheduler) handle(ctx context.Context, report *scan.Report) (waiting bo
 		s.opt.Logger.Error("read the event history; doing nothing until it can be read", "err", err)
 		return false
 	}
+	s.markUnrecorded(seen)
 	in := Input{Report: report, Plan: plan, Policy: s.spec.Policy, InWindow: s.spec.Windows.Contains(s.now()),
 		Seen: seen, Staged: plan != nil && plan.Hash == s.staged}
 	if plan != nil && s.spec.Policy.RequireRehearsal && in.InWindow && PlanAction(plan, s.spec.Policy) == Apply {

@@ -67,6 +67,14 @@ type Status struct {
 	Failures     int       `json:"failures,omitempty"` // consecutive failed scans
 	FailingSince time.Time `json:"failing_since,omitzero"`
 	Waiting      string    `json:"waiting,omitempty"` // a plan waiting for the maintenance window
+	Spec         Spec      `json:"-"`                 // the schedule in use (the last Reconfigure's once the loop took it)
+	// NextWindow is when the next maintenance window opens (now, when one
+	// is open) and NextWindowEnd when it closes; zero without windows.
+	NextWindow    time.Time `json:"next_window,omitzero"`
+	NextWindowEnd time.Time `json:"next_window_end,omitzero"`
+	// RecordError says the event log cannot be written (a full disk): the
+	// events wait in memory and are recorded once it can.
+	RecordError string `json:"record_error,omitempty"`
 }
 
 // Scheduler runs scans on its clock and acts on them by its policy.
@@ -77,35 +85,51 @@ type Scheduler struct {
 	opt     Options
 	cron    cron.Schedule // nil: every spec.Every
 	trigger chan struct{}
+	reconf  chan struct{} // Reconfigure left a change in pending
 
 	// loop state, owned by Run's goroutine
-	tick, due time.Time // the current regular tick, and when its scan is due (tick + jitter)
-	failures  int
-	downSince time.Time
-	staged    string    // hash of the last plan staged
-	sendAfter time.Time // after a failed send, the next try waits until then
+	last       time.Time // the last regular tick passed; zero before the first scan
+	tick, due  time.Time // the current regular tick, and when its scan is due (tick + jitter)
+	failures   int
+	downSince  time.Time
+	staged     string        // hash of the last plan staged
+	sendAfter  time.Time     // after a failed send, the next try waits until then
+	unrecorded []store.Event // events the log refused, recorded once it can be written
 
-	mu     sync.Mutex
-	status Status
+	mu      sync.Mutex
+	status  Status
+	pending *change // the change Reconfigure left for the loop
 }
 
 // New checks the spec and returns a scheduler; call Run to start it.
 func New(spec Spec, a Actions, ev EventLog, opt Options) (*Scheduler, error) {
-	if spec.Every == 0 && spec.Cron == "" {
-		spec.Every = DefaultEvery
-	}
-	if err := spec.Validate(); err != nil {
-		return nil, fmt.Errorf("schedule: %w", err)
+	spec, sched, err := prepare(spec)
+	if err != nil {
+		return nil, err
 	}
 	if a == nil || ev == nil {
 		return nil, errors.New("schedule.New: give the actions and the event log")
 	}
-	s := &Scheduler{spec: spec, a: a, ev: ev, opt: opt, trigger: make(chan struct{}, 1)}
-	if spec.Cron != "" {
-		s.cron, _ = ParseCron(strings.TrimSpace(spec.Cron))
-	}
+	s := &Scheduler{spec: spec, a: a, ev: ev, opt: opt, cron: sched, trigger: make(chan struct{}, 1), reconf: make(chan struct{}, 1)}
+	s.status.Spec = spec
 	s.opt.defaults()
 	return s, nil
+}
+
+// prepare fills in the default period, checks the spec and parses its cron
+// expression (nil for a period).
+func prepare(spec Spec) (Spec, cron.Schedule, error) {
+	if spec.Every == 0 && spec.Cron == "" {
+		spec.Every = DefaultEvery
+	}
+	if err := spec.Validate(); err != nil {
+		return spec, nil, fmt.Errorf("schedule: %w", err)
+	}
+	if spec.Cron == "" {
+		return spec, nil, nil
+	}
+	sched, err := ParseCron(strings.TrimSpace(spec.Cron))
+	return spec, sched, err
 }
 
 func (o *Options) defaults() {
@@ -145,6 +169,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-t.C():
 		case <-s.trigger:
 			t.Stop()
+		case <-s.reconf:
+			t.Stop()
+			wake = s.adopt(wake)
+			continue
 		}
 		wake = s.cycle(ctx)
 		if ctx.Err() != nil {
@@ -161,11 +189,14 @@ func (s *Scheduler) ScanNow() {
 	}
 }
 
-// Status returns what the schedule is doing.
+// Status returns what the schedule is doing, and when its next
+// maintenance window opens.
 func (s *Scheduler) Status() Status {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.status
+	st := s.status
+	s.mu.Unlock()
+	st.NextWindow, st.NextWindowEnd, _ = st.Spec.Windows.Next(s.now())
+	return st
 }
 
 func (s *Scheduler) setStatus(f func(*Status)) {
@@ -179,6 +210,7 @@ func (s *Scheduler) now() time.Time { return s.opt.Clock.Now().In(s.opt.Location
 // cycle scans once, acts on the result and returns when to wake next.
 func (s *Scheduler) cycle(ctx context.Context) time.Time {
 	started := s.now()
+	s.flush(ctx)
 	report, err := s.a.Scan(ctx)
 	if ctx.Err() != nil {
 		return started
@@ -207,6 +239,7 @@ func (s *Scheduler) cycle(ctx context.Context) time.Time {
 // advance moves the regular tick past now and draws the next scan's jitter.
 func (s *Scheduler) advance(now time.Time) {
 	for !s.due.After(now) {
+		s.last = s.tick
 		if s.cron == nil {
 			if behind := now.Sub(s.tick); behind > s.spec.Every {
 				s.tick = s.tick.Add(behind / s.spec.Every * s.spec.Every) // skip the ticks missed while asleep
@@ -266,7 +299,7 @@ func (s *Scheduler) scanFailed(ctx context.Context, at time.Time, err error) {
 	if s.failures == 1 {
 		s.downSince = at
 		s.opt.Logger.Warn("update check failed; retrying quietly with backoff", "err", err)
-		s.record(ctx, unreachableEvent(err, at))
+		s.record(ctx, failingEvent(err, at))
 	} else {
 		s.opt.Logger.Debug("update check failed again", "failures", s.failures, "err", err)
 	}
@@ -282,18 +315,20 @@ func (s *Scheduler) scanWorked(ctx context.Context, at time.Time) {
 		s.record(ctx, reachableEvent(s.downSince, at, s.failures))
 		s.failures = 0
 	}
+	s.opt.Logger.Info("scan finished", "at", at.Format(time.RFC3339))
 	s.setStatus(func(st *Status) {
 		st.LastScan, st.LastError, st.Failures, st.FailingSince = at, "", 0, time.Time{}
 	})
 }
 
-// record adds events to the log; errors are logged (the schedule goes on).
+// record adds events to the log; an event the log refuses is logged and
+// kept to be recorded later (the schedule goes on).
 func (s *Scheduler) record(ctx context.Context, events ...store.Event) {
 	for _, e := range events {
 		got, isNew, err := s.ev.Add(ctx, e)
 		switch {
 		case err != nil:
-			s.opt.Logger.Error("record event", "title", e.Title, "err", err)
+			s.keep(e, err)
 		case isNew:
 			s.opt.Logger.Info(got.Title, "event", got.ID, "kind", got.Kind, "level", got.Level)
 		}

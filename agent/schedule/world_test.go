@@ -221,8 +221,14 @@ type sim struct {
 
 func newSim(t *testing.T, start time.Time, spec schedule.Spec, installed map[string]string) *sim {
 	t.Helper()
+	return newSimIn(t, t.TempDir(), start, spec, installed)
+}
+
+// newSimIn is newSim with the store in dir.
+func newSimIn(t *testing.T, dir string, start time.Time, spec schedule.Spec, installed map[string]string) *sim {
+	t.Helper()
 	clock := clocktest.New(start)
-	st, err := store.Open(t.TempDir(), clock.Now)
+	st, err := store.Open(dir, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/upkeep-erp/upkeep/catalog"
@@ -96,8 +98,19 @@ type ScanRecord struct {
 	Report  string `db:"report_json" json:"-"`
 }
 
-// SaveScan keeps a scan's report (JSON) and one-line summary.
+// SaveScan keeps a scan's report (JSON) and one-line summary. A report
+// identical to the last one saved only moves that scan's time, so a
+// periodic scan that finds nothing new adds no row and keeps its ID.
 func (s *Store) SaveScan(ctx context.Context, summary string, report []byte) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `UPDATE scans SET at = ? WHERE id = (SELECT MAX(id) FROM scans) AND summary = ? AND report_json = ?
+		RETURNING id`, s.stamp(), summary, string(report)).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("save scan: %w", err)
+	}
 	res, err := s.db.ExecContext(ctx, "INSERT INTO scans (at, summary, report_json) VALUES (?, ?, ?)", s.stamp(), summary, string(report))
 	if err != nil {
 		return 0, fmt.Errorf("save scan: %w", err)

@@ -51,6 +51,7 @@ type Run struct {
 	Plan       string `db:"plan_json" json:"-"`
 	Kind       string `db:"kind" json:"kind"`
 	State      string `db:"state" json:"state"`
+	By         string `db:"started_by" json:"by,omitempty"` // who started it (WithRunBy); "" for runs before it was recorded
 	StartedAt  string `db:"started_at" json:"started_at"`
 	EndedAt    string `db:"ended_at" json:"ended_at,omitempty"`
 	FailedStep string `db:"failed_step" json:"failed_step,omitempty"`
@@ -116,14 +117,28 @@ func span(from, to string) time.Duration {
 
 func (s *Store) precise() string { return s.now().UTC().Format(time.RFC3339Nano) }
 
-// StartRun journals a new run in state running. It fails with ErrRunPending
-// while another run is pending (the database allows one).
+// runByKey carries who starts a run through the runner to StartRun.
+type runByKey struct{}
+
+// WithRunBy returns ctx carrying who starts the runs made with it (a user
+// name, "schedule"): StartRun records it.
+func WithRunBy(ctx context.Context, by string) context.Context {
+	return context.WithValue(ctx, runByKey{}, by)
+}
+
+// StartRun journals a new run in state running, started by whom ctx says
+// (WithRunBy). It fails with ErrRunPending while another run is pending
+// (the database allows one).
 func (s *Store) StartRun(ctx context.Context, kind, planHash string, plan []byte) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (plan_hash, plan_json, kind, state, started_at) VALUES (?, ?, ?, ?, ?)`,
-		planHash, string(plan), kind, RunRunning, s.precise())
+	by, _ := ctx.Value(runByKey{}).(string)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (plan_hash, plan_json, kind, state, started_at, started_by) VALUES (?, ?, ?, ?, ?, ?)`,
+		planHash, string(plan), kind, RunRunning, s.precise(), by)
 	var se sqlite3.Error
 	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
 		return 0, fmt.Errorf("start a run: %w: finish it first (upkeep apply --recover-only)", ErrRunPending)
+	}
+	if DiskFull(err) {
+		return 0, fmt.Errorf("start a run: %w: the disk of the state folder %s is full, so the run cannot be journaled and nothing was started; free room on that disk and try again", err, s.dir)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("start a run: %w", err)
@@ -272,7 +287,7 @@ func (s *Store) PendingRun(ctx context.Context) (*Run, error) {
 	return s.Run(ctx, id)
 }
 
-const runColumns = "id, plan_hash, plan_json, kind, state, started_at, ended_at, failed_step, error, restore_error, preflight_json, drift_json, backup_json"
+const runColumns = "id, plan_hash, plan_json, kind, state, started_by, started_at, ended_at, failed_step, error, restore_error, preflight_json, drift_json, backup_json"
 
 // Run returns run id with its steps.
 func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {

@@ -2,11 +2,18 @@ package store
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/upkeep-erp/upkeep/internal/sqlmigrate"
 )
 
 func TestRunJournal(t *testing.T) {
@@ -148,5 +155,57 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRunsRecordWhoStartedThem(t *testing.T) {
+	s := open(t)
+	id, err := s.StartRun(WithRunBy(ctx, "alice"), KindApply, "h1", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.FinishRun(ctx, id, RunEnd{State: RunSucceeded}, nil))
+	id2, err := s.StartRun(ctx, KindRehearse, "h2", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Run(ctx, id); err != nil || r.By != "alice" {
+		t.Errorf("run %d: %+v, %v; want it started by alice", id, r, err)
+	}
+	runs, err := s.Runs(ctx, 10)
+	if err != nil || len(runs) != 2 || runs[0].ID != id2 || runs[0].By != "" || runs[1].By != "alice" {
+		t.Errorf("runs = %+v, %v; want run %d by nobody named, then run %d by alice", runs, err, id2, id)
+	}
+}
+
+// TestRunsFromBeforeTheByColumnKeepTheirHistory opens a database made by
+// the migrations before 004 with a run in it.
+func TestRunsFromBeforeTheByColumnKeepTheirHistory(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlx.Open("sqlite3", "file:"+filepath.Join(dir, File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := fstest.MapFS{}
+	for _, name := range []string{"001_init.sql", "002_runs.sql", "003_events.sql"} {
+		body, err := fs.ReadFile(migrations, "migrations/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old["migrations/"+name] = &fstest.MapFile{Data: body}
+	}
+	must(t, sqlmigrate.Apply(db, old, "migrations/*.sql"))
+	if _, err := db.Exec(`INSERT INTO runs (plan_hash, plan_json, kind, state, started_at) VALUES ('h', '{}', 'apply', 'succeeded', '2026-11-22T03:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatalf("open a version 3 database: %v", err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(ctx, 10)
+	if err != nil || len(runs) != 1 || runs[0].By != "" || runs[0].State != RunSucceeded {
+		t.Errorf("runs after the migration = %+v, %v", runs, err)
 	}
 }

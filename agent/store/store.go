@@ -27,6 +27,7 @@ const File = "upkeep.db"
 // Store is the agent's open state database.
 type Store struct {
 	db  *sqlx.DB
+	dir string
 	now func() time.Time
 }
 
@@ -48,7 +49,7 @@ func Open(dir string, now func() time.Time) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}, nil
+	return &Store{db: db, dir: dir, now: now}, nil
 }
 
 // Close closes the database.

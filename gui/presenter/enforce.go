@@ -15,7 +15,7 @@ type Prompt struct {
 	Disable []string // "reports 0.9.0: needs core 2.50.*, but core must leave that range"
 	Meaning string   // what disabling means for this ERP: data kept or not, menus hidden
 	Changes []string // the plan's changes (PlanLines without the disables)
-	// Downtime is the estimate in words, or why there is none.
+	// Downtime is the agent's estimate in words, or why there is none.
 	Downtime string
 	// Confirm is the confirmation button's label.
 	Confirm string
@@ -26,9 +26,10 @@ type Prompt struct {
 }
 
 // EnforcePrompt builds the prompt for a plan made with disable_blockers,
-// on an ERP of kind erpKind (Status.ERP), with an estimate from Downtime.
-func EnforcePrompt(p *api.Plan, erpKind string, est Estimate) Prompt {
-	pr := Prompt{Title: "Disable blockers and apply", Meaning: DisableMeaning(erpKind), Downtime: est.Text()}
+// on an ERP of kind erpKind (Status.ERP), with the agent's estimate of the
+// plan's downtime.
+func EnforcePrompt(p *api.Plan, erpKind string) Prompt {
+	pr := Prompt{Title: "Disable blockers and apply", Meaning: DisableMeaning(erpKind), Downtime: DowntimeText(p.Estimate)}
 	for _, d := range p.Disable {
 		pr.Modules = append(pr.Modules, d.Module)
 		pr.Disable = append(pr.Disable, fmt.Sprintf("%s %s: %s", d.Module, d.Version, d.Reason))
@@ -49,12 +50,12 @@ func EnforcePrompt(p *api.Plan, erpKind string, est Estimate) Prompt {
 
 // PlanPrompt is the confirmation of a plan that disables nothing; a plan
 // that disables modules gets EnforcePrompt instead.
-func PlanPrompt(p *api.Plan, erpKind string, est Estimate) Prompt {
+func PlanPrompt(p *api.Plan, erpKind string) Prompt {
 	if len(p.Disable) > 0 {
-		return EnforcePrompt(p, erpKind, est)
+		return EnforcePrompt(p, erpKind)
 	}
 	n := len(p.Changes)
-	pr := Prompt{Title: "Apply " + plural(n, "change", "changes"), Changes: PlanLines(p), Downtime: est.Text(), Confirm: "Apply"}
+	pr := Prompt{Title: "Apply " + plural(n, "change", "changes"), Changes: PlanLines(p), Downtime: DowntimeText(p.Estimate), Confirm: "Apply"}
 	if n == 0 {
 		pr.Title, pr.Confirm = "Nothing to apply", ""
 	}
@@ -85,42 +86,20 @@ func JoinAnd(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
-// Estimate is a downtime estimate: how long the ERP stayed down (from the
-// stop to the health checks passing) in an earlier run of this instance.
-type Estimate struct {
-	Downtime time.Duration
-	RunID    string // the run it was measured on; "" when none was
-	Kind     string // that run's kind
-}
-
-// Text says the estimate, or that there is none yet and how to get one.
-func (e Estimate) Text() string {
-	if e.RunID == "" {
-		return "Downtime: not measured yet on this instance — rehearse the plan first to time every step."
-	}
-	what := "apply"
-	if e.Kind == "rehearse" {
-		what = "rehearsal"
-	}
-	return fmt.Sprintf("Downtime: about %s (the ERP was down that long during the last %s, run %s).",
-		Round(e.Downtime), what, e.RunID)
-}
-
-// MeasureDowntime finds the downtime in a run's events: from the start of
-// the step that stops the ERP to the end of the health checks. ok is false
-// when the run did not get that far.
-func MeasureDowntime(evs []api.RunEvent) (d time.Duration, ok bool) {
-	var from time.Time
-	for _, ev := range evs {
-		switch {
-		case from.IsZero() && ev.Status == "started" && strings.HasPrefix(ev.Step, "stop"):
-			from = ev.At
-		case !from.IsZero() && ev.Status == "done" && strings.HasPrefix(ev.Step, "health"):
-			return ev.At.Sub(from), true
+// DowntimeText says the agent's estimate of a plan's downtime (from its
+// history of runs on this instance), or why there is none.
+func DowntimeText(e api.Estimate) string {
+	if e.Basis == "" || e.Basis == "none" {
+		why := "rehearse the plan first to time every step"
+		if e.Note != "" {
+			why = e.Note
 		}
+		return "Downtime: not measured yet on this instance — " + why + "."
 	}
-	return 0, false
+	return fmt.Sprintf("Downtime: about %s, %s for the whole run (%s).", Round(seconds(e.Downtime)), Round(seconds(e.Total)), e.Note)
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // Round rounds a duration for people: 35ms, 1.2s, 42s, 3m10s.
 func Round(d time.Duration) time.Duration {

@@ -104,17 +104,3 @@ func HistoryRows(runs []api.Run, now time.Time) []HistoryRow {
 	}
 	return out
 }
-
-// LastMeasured is the downtime estimate from the newest run whose events
-// show it: events returns a run's events (nil when it cannot).
-func LastMeasured(runs []api.Run, events func(id string) []api.RunEvent) Estimate {
-	for _, r := range runs {
-		if r.State != "succeeded" {
-			continue
-		}
-		if d, ok := MeasureDowntime(events(r.ID)); ok {
-			return Estimate{Downtime: d, RunID: r.ID, Kind: r.Kind}
-		}
-	}
-	return Estimate{}
-}

@@ -48,6 +48,14 @@ type Monitor struct {
 	Poll     time.Duration // between polls while idle; default 15 s
 	Busy     time.Duration // between polls while a run is in progress; default 2 s
 	Backoff  Backoff
+	// Follow makes Run follow the agent's event stream (when the Client is
+	// a Follower) instead of polling: it reads the status when an event
+	// comes, every Busy during a run, and otherwise only every Slow
+	// (default 5 min), for what makes no event (a scan that found the same,
+	// a run started on the host). An agent without the stream is polled
+	// every Poll. The tray with no window open follows; the window polls.
+	Follow bool
+	Slow   time.Duration
 	// Wait sleeps for d or until ctx ends or Refresh is called; tests
 	// replace it. Default: a timer.
 	Wait func(ctx context.Context, d time.Duration, refresh <-chan struct{}) error
@@ -59,6 +67,7 @@ type Monitor struct {
 	scanID  int64
 	runs    bool // the agent answered Runs (not NotAvailable)
 	events  bool
+	stream  streamState
 }
 
 // Refresh asks the monitor to poll now (after Check now, an apply…).
@@ -83,11 +92,16 @@ func (m *Monitor) Init() {
 		m.Wait = wait
 	}
 	m.started = time.Now()
+	m.stream.seen(m.News.Since)
 }
 
 // Run polls until ctx ends and returns its error.
 func (m *Monitor) Run(ctx context.Context) error {
 	m.Init()
+	if f, ok := m.Client.(Follower); ok && m.Follow {
+		m.stream.following.Store(true)
+		go m.follow(ctx, f)
+	}
 	for {
 		d := m.Step(ctx)
 		if err := m.Wait(ctx, d, m.ch()); err != nil {
@@ -121,6 +135,9 @@ func (m *Monitor) Step(ctx context.Context) time.Duration {
 	m.emit(news)
 	if st.Running != nil {
 		return orDefault(m.Busy, 2*time.Second)
+	}
+	if m.Follow && m.stream.on() {
+		return orDefault(m.Slow, 5*time.Minute)
 	}
 	return orDefault(m.Poll, 15*time.Second)
 }
@@ -216,7 +233,9 @@ func (m *Monitor) readEvents(ctx context.Context) []Notification {
 	if err != nil {
 		return nil
 	}
-	return m.News.FromEvents(evs, m.started)
+	news := m.News.FromEvents(evs, m.started)
+	m.stream.seen(m.News.Since)
+	return news
 }
 
 func orDefault(d, def time.Duration) time.Duration {

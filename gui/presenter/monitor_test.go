@@ -83,15 +83,16 @@ func TestNewsAnnouncesEndedRunsOnceAndOldOnesNeverOnAFirstStart(t *testing.T) {
 	}
 }
 
-func TestNewsFromEventsMovesSinceAndSkipsNothingNew(t *testing.T) {
+func TestNewsFromEventsMovesSinceAndAnnouncesWhatTheAgentMarks(t *testing.T) {
 	now := time.Now()
 	n := presenter.NewNews([]string{"x"}, 0)
 	evs := []api.Event{
 		{ID: 1, At: now, Kind: "nothing-new", Summary: "nothing new"},
-		{ID: 2, At: now, Kind: "upgrade-available", Summary: "core 3.0.0 is out"},
+		{ID: 2, At: now, Kind: "upgrade-available", Summary: "core 3.0.0 is out", Notify: true},
+		{ID: 3, At: now, Kind: "patches", Summary: "new patch core 2.50.21"},
 	}
 	got := n.FromEvents(evs, now)
-	if len(got) != 1 || got[0].Title != "Upkeep: upgrade available" || got[0].Body != "core 3.0.0 is out" || n.Since != 2 {
+	if len(got) != 1 || got[0].Title != "Upkeep: upgrade available" || got[0].Body != "core 3.0.0 is out" || n.Since != 3 {
 		t.Errorf("got %+v since %d", got, n.Since)
 	}
 	if got := n.FromEvents(evs, now); len(got) != 0 {
@@ -178,7 +179,7 @@ func TestMonitorNotifiesFromTheHistoryWhenTheAgentKeepsOne(t *testing.T) {
 	s.m.News = presenter.NewNews([]string{"old"}, 0)
 	ended := time.Now()
 	a.Set(func(a *presentertest.Agent) {
-		a.EventList = []api.Event{{ID: 5, At: time.Now(), Kind: "failed-restored", Summary: "apply 3 failed; restored"}}
+		a.EventList = []api.Event{{ID: 5, At: time.Now(), Kind: "failed-restored", Summary: "apply 3 failed; restored", Notify: true}}
 		a.RunList = []api.Run{{ID: "3", Kind: "apply", State: "failed-restored", Ended: &ended}}
 	})
 	s.step()

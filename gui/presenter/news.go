@@ -146,10 +146,12 @@ func byWhom(r api.Run) string {
 	return " (started by " + r.By + ")"
 }
 
-// FromEvents announces the agent's history events after Since, except
-// the quiet ones (nothing new, reachable again), and moves Since on; on the very first look, events from
-// before started are history, not news. When the agent keeps a history it
-// is the only source of news: FromReport and FromRuns are then not needed.
+// FromEvents announces the agent's history events after Since that the
+// agent marks for a person (Event.Notify: not the routine ones such as
+// "nothing new"), each once, and moves Since on; on the very first look,
+// events from before started are history, not news. When the agent keeps a
+// history it is the only source of news: FromReport and FromRuns are then
+// not needed.
 func (n *News) FromEvents(evs []api.Event, started time.Time) []Notification {
 	var out []Notification
 	for _, ev := range evs {
@@ -157,16 +159,13 @@ func (n *News) FromEvents(evs []api.Event, started time.Time) []Notification {
 			continue
 		}
 		n.Since = ev.ID
-		if quietEvents[ev.Kind] || !n.mark(fmt.Sprintf("event:%d", ev.ID)) || (n.fresh && ev.At.Before(started)) {
+		if !ev.Notify || !n.mark(fmt.Sprintf("event:%d", ev.ID)) || (n.fresh && ev.At.Before(started)) {
 			continue
 		}
 		out = append(out, Notification{Title: "Upkeep: " + eventTitle(ev.Kind), Body: ev.Summary})
 	}
 	return out
 }
-
-// quietEvents are history events that are not news.
-var quietEvents = map[string]bool{"nothing-new": true, "nothing_new": true, "reachable": true}
 
 func eventTitle(kind string) string {
 	switch kind {
@@ -192,6 +191,8 @@ func eventTitle(kind string) string {
 		return "rehearsal passed"
 	case "unreachable":
 		return "repositories unreachable"
+	case "problem":
+		return "a step could not run"
 	}
 	return strings.NewReplacer("_", " ", "-", " ").Replace(kind)
 }

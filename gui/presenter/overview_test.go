@@ -137,7 +137,7 @@ func TestOnlyPatches(t *testing.T) {
 		t.Error("the demo plan holds updates, yet OnlyPatches says it holds one patch only")
 	}
 	v := catalog.MustParseVersion
-	patch := &api.Plan{Changes: []scan.PlannedChange{{Stage: 1, Module: "core", From: v("2.50.20"), To: v("2.50.21"), Kind: catalog.KindPatch}}}
+	patch := &api.Plan{Plan: scan.Plan{Changes: []scan.PlannedChange{{Stage: 1, Module: "core", From: v("2.50.20"), To: v("2.50.21"), Kind: catalog.KindPatch}}}}
 	if !presenter.OnlyPatches(patch, 1) {
 		t.Error("a plan of one patch is not recognised")
 	}

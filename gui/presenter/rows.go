@@ -62,6 +62,28 @@ func UpdateRows(r *api.Report) []Row {
 	return out
 }
 
+// SelectedRequest is the plan request that applies the Updates rows the
+// admin ticked (ticked[i] for rows[i]): those modules' changes alone, with
+// what they need (the agent adds, say, the newer core a module depends on);
+// patches alone when every ticked row is a patch, so that ticking a
+// module's patch does not take its update too. Nothing ticked: the whole
+// plan.
+func SelectedRequest(rows []Row, ticked []bool) api.PlanRequest {
+	var req api.PlanRequest
+	patches := true
+	for i, r := range rows {
+		if i >= len(ticked) || !ticked[i] {
+			continue
+		}
+		if !slices.Contains(req.Modules, r.Module) {
+			req.Modules = append(req.Modules, r.Module)
+		}
+		patches = patches && r.Kind == catalog.KindPatch.String()
+	}
+	req.PatchesOnly = patches && len(req.Modules) > 0
+	return req
+}
+
 // UpgradeRows are the upgrades, shown apart: those proposed, those taken
 // only on request (OnRequest), and those blocked as things stand, each
 // with what it needs first.

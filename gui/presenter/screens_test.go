@@ -70,7 +70,7 @@ func TestBlockedRowsCarryReasonsBlockersAndWaysOut(t *testing.T) {
 
 func TestEnforcePromptNamesTheModulesTheMeaningAndTheDowntime(t *testing.T) {
 	plan := presentertest.Load[*api.Plan]("demo-plan-disable.json")
-	p := presenter.EnforcePrompt(plan, "demo", presenter.Estimate{})
+	p := presenter.EnforcePrompt(plan, "demo")
 	if p.Confirm != "Disable and apply" || p.Acknowledge != "Yes, disable arp, localization-es and reports on this ERP" {
 		t.Errorf("confirm %q, acknowledge %q", p.Confirm, p.Acknowledge)
 	}
@@ -87,38 +87,54 @@ func TestEnforcePromptNamesTheModulesTheMeaningAndTheDowntime(t *testing.T) {
 	if !strings.Contains(p.Downtime, "not measured yet") {
 		t.Errorf("downtime %q", p.Downtime)
 	}
-	est := presenter.Estimate{Downtime: 12400 * time.Millisecond, RunID: "4", Kind: "apply"}
-	if got := presenter.EnforcePrompt(plan, "tryton", est); got.Downtime != "Downtime: about 12s (the ERP was down that long during the last apply, run 4)." ||
+	measured := *plan
+	measured.Estimate = api.Estimate{Basis: "rehearsal", Downtime: 12.4, Total: 31, RunIDs: []string{"4"}, Note: "measured on rehearsal 4 of this plan"}
+	if got := presenter.EnforcePrompt(&measured, "tryton"); got.Downtime != "Downtime: about 12s, 31s for the whole run (measured on rehearsal 4 of this plan)." ||
 		!strings.Contains(got.Meaning, "Tryton") {
 		t.Errorf("measured: %q / %q", got.Downtime, got.Meaning)
 	}
 }
 
-func TestMeasureDowntimeFromStopToHealthy(t *testing.T) {
-	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
-	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
-	evs := []api.RunEvent{
-		{Seq: 1, At: at(0), Step: "preflight: lock, plan, disk room, ERP health", Status: "started"},
-		{Seq: 2, At: at(2), Step: "stop the ERP server", Status: "started"},
-		{Seq: 3, At: at(9), Step: "health checks", Status: "started"},
-		{Seq: 4, At: at(14), Step: "health checks", Status: "done"},
+func TestDowntimeTextSaysTheAgentsEstimate(t *testing.T) {
+	cases := []struct {
+		est  api.Estimate
+		want string
+	}{
+		{api.Estimate{}, "Downtime: not measured yet on this instance — rehearse the plan first to time every step."},
+		{api.Estimate{Basis: "none", Note: "no history yet: rehearse the plan to time every step on a copy"},
+			"Downtime: not measured yet on this instance — no history yet: rehearse the plan to time every step on a copy."},
+		{api.Estimate{Basis: "applies", Downtime: 0.0354, Total: 200, Note: "from 3 applies"},
+			"Downtime: about 35ms, 3m20s for the whole run (from 3 applies)."},
 	}
-	if d, ok := presenter.MeasureDowntime(evs); !ok || d != 12*time.Second {
-		t.Errorf("downtime %v %v, want 12s", d, ok)
-	}
-	if _, ok := presenter.MeasureDowntime(evs[:3]); ok {
-		t.Error("a run that never became healthy gave a downtime")
-	}
-	runs := []api.Run{{ID: "2", State: "failed-restored"}, {ID: "1", Kind: "rehearse", State: "succeeded"}}
-	est := presenter.LastMeasured(runs, func(id string) []api.RunEvent {
-		if id == "1" {
-			return evs
+	for _, tc := range cases {
+		if got := presenter.DowntimeText(tc.est); got != tc.want {
+			t.Errorf("DowntimeText(%+v) = %q, want %q", tc.est, got, tc.want)
 		}
-		t.Errorf("events of run %s were read; only succeeded runs count", id)
-		return nil
-	})
-	if est.RunID != "1" || est.Downtime != 12*time.Second || !strings.Contains(est.Text(), "last rehearsal") {
-		t.Errorf("estimate %+v: %s", est, est.Text())
+	}
+	plan := presentertest.Load[*api.Plan]("demo-plan.json")
+	plan.Estimate = api.Estimate{Basis: "applies", Downtime: 8, Total: 20, Note: "from 1 apply"}
+	if got := presenter.PlanPrompt(plan, "demo").Downtime; got != "Downtime: about 8s, 20s for the whole run (from 1 apply)." {
+		t.Errorf("the plan prompt's downtime %q: want the agent's estimate", got)
+	}
+}
+
+func TestSelectedRequestPlansTheTickedModules(t *testing.T) {
+	rows := presenter.UpdateRows(presentertest.DemoReport().Report) // core 2.50.21 (patch), arp 1.4.0, core 2.50.22
+	cases := []struct {
+		name   string
+		ticked []bool
+		want   api.PlanRequest
+	}{
+		{"nothing ticked: the whole plan", nil, api.PlanRequest{}},
+		{"a patch alone", []bool{true}, api.PlanRequest{PatchesOnly: true, Modules: []string{"core"}}},
+		{"an update", []bool{false, true}, api.PlanRequest{Modules: []string{"arp"}}},
+		{"a patch and an update of the same module", []bool{true, false, true}, api.PlanRequest{Modules: []string{"core"}}},
+		{"every row", []bool{true, true, true}, api.PlanRequest{Modules: []string{"core", "arp"}}},
+	}
+	for _, tc := range cases {
+		if got := presenter.SelectedRequest(rows, tc.ticked); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
 	}
 }
 

@@ -1,4 +1,4 @@
-// Package tray is the Upkeep tray shell: the system tray icon and menu, desktop notifications and the window, kept up to date by the presenter's monitor.
+// Package tray is the Upkeep tray: the system tray icon, menu and desktop notifications, kept up to date from the agent's event stream, and the window, a process of its own that ends when it is closed.
 package tray
 
 import (
@@ -6,8 +6,6 @@ import (
 	"slices"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/gui/presenter"
@@ -20,49 +18,49 @@ const (
 	prefNewsSince = "news.since"
 )
 
-// Shell is the running tray.
+// Tray is the system tray: *SysTray, or a desktop.App.
+type Tray interface {
+	SetSystemTrayMenu(m *fyne.Menu)
+	SetSystemTrayIcon(r fyne.Resource)
+}
+
+// Opener opens the window on a target (a screen, TargetEnforce,
+// TargetApplyPatches or "" for the screen last shown): *Launcher.
+type Opener interface {
+	Open(target string) error
+}
+
+// Shell is the running tray. It holds no window: Window opens one, as a
+// process of its own, and closing it leaves the tray running. While no
+// window is open the monitor follows the agent's events and does not poll.
 type Shell struct {
+	// App gives the preferences and sends the notifications; the tray
+	// process never runs it (a running Fyne app redraws 60 times a second).
 	App     fyne.App
-	Window  *views.Window
+	Tray    Tray // nil where there is none
+	Window  Opener
 	Monitor *presenter.Monitor
 	Menu    *fyne.Menu
-	// Desk is the system tray, nil where the driver has none.
-	Desk  desktop.App
-	Snap  presenter.Snapshot
+	Snap    presenter.Snapshot
+	// Quit ends the tray (the menu's Quit).
+	Quit  func()
 	lines []presenter.MenuLine
 	env   *views.Env
 	icon  presenter.Icon
-	// pending runs once the agent has answered with a report (OpenAtStart).
-	pending func()
 }
 
-// ScreenEnforce is the pseudo-screen OpenAtStart takes for the Blocked
-// screen with the enforced-update prompt open.
-const ScreenEnforce = "enforce"
-
-// OpenAtStart opens the window on screen ("enforce": the Blocked screen
-// and its enforced-update prompt, once the agent answered). With no
-// screen the window opens only where there is no system tray.
-func (s *Shell) OpenAtStart(screen string) error {
-	switch {
-	case screen == ScreenEnforce:
-		s.pending = func() { s.Window.Review(api.PlanRequest{DisableBlockers: true}) }
-		return s.Open(views.ScreenBlocked)
-	case screen != "":
-		return s.Open(screen)
-	case s.Desk == nil:
-		return s.Open("")
+// New builds the shell over env (whose Do must run functions one at a
+// time: the tray process has no Fyne loop), with its tray icon and menu.
+func New(env *views.Env, tr Tray, window Opener) *Shell {
+	s := &Shell{App: env.App, Tray: tr, Window: window, env: env, icon: -1, Quit: func() {}}
+	if env.Ctx == nil {
+		env.Ctx = context.Background()
 	}
-	return nil
-}
-
-// New builds the shell over env: the window, the monitor and, where the
-// driver has one, the system tray icon and menu.
-func New(env *views.Env) *Shell {
-	w := views.NewWindow(env)
-	s := &Shell{App: env.App, Window: w, env: env, icon: -1}
+	if env.Spawn == nil {
+		env.Spawn = func(f func()) { go f() }
+	}
 	prefs := env.App.Preferences()
-	s.Monitor = &presenter.Monitor{Client: env.Agent,
+	s.Monitor = &presenter.Monitor{Client: env.Agent, Follow: true,
 		News:     presenter.NewNews(prefs.StringList(prefNewsKeys), int64(prefs.Int(prefNewsSince))),
 		OnChange: func(sn presenter.Snapshot) { env.Do(func() { s.Apply(sn) }) },
 	}
@@ -70,39 +68,21 @@ func New(env *views.Env) *Shell {
 		keys, since := s.Monitor.News.Keys(), s.Monitor.News.Since // on the monitor's goroutine, which owns News
 		env.Do(func() { s.notify(n, keys, since) })
 	}
-	w.OnScanned, w.OnStarted = s.Monitor.Refresh, s.Monitor.Refresh
-	w.Win.SetIcon(Icon(presenter.IconUpToDate))
-	if desk, ok := env.App.(desktop.App); ok {
-		s.Desk = desk
-		w.Win.SetCloseIntercept(w.Win.Hide) // the tray keeps running
-	}
 	s.Apply(presenter.Snapshot{})
-	if s.Desk != nil {
-		s.Desk.SetSystemTrayWindow(w.Win) // a click on the icon shows the window
-	}
 	return s
 }
 
-// Start polls the agent until ctx ends.
+// Start follows the agent until ctx ends.
 func (s *Shell) Start(ctx context.Context) {
 	s.env.Spawn(func() { s.Monitor.Run(ctx) }) //nolint:errcheck // it ends with ctx
 }
 
-// Apply shows a snapshot: tray icon, menu and window. Call it on the UI thread.
+// Apply shows a snapshot: tray icon and menu. Call it through env.Do.
 func (s *Shell) Apply(sn presenter.Snapshot) {
 	s.Snap = sn
-	s.Window.Update(sn)
-	if s.pending != nil && sn.Conn == presenter.Online && sn.Report != nil {
-		do := s.pending
-		s.pending = nil
-		do()
-	}
-	if ic := sn.Icon(); ic != s.icon {
+	if ic := sn.Icon(); ic != s.icon && s.Tray != nil {
 		s.icon = ic
-		s.Window.Win.SetIcon(Icon(ic))
-		if s.Desk != nil {
-			s.Desk.SetSystemTrayIcon(Icon(ic))
-		}
+		s.Tray.SetSystemTrayIcon(Icon(ic))
 	}
 	lines := sn.Menu()
 	if slices.Equal(lines, s.lines) {
@@ -110,8 +90,8 @@ func (s *Shell) Apply(sn presenter.Snapshot) {
 	}
 	s.lines = lines
 	s.Menu = s.buildMenu(lines)
-	if s.Desk != nil {
-		s.Desk.SetSystemTrayMenu(s.Menu)
+	if s.Tray != nil {
+		s.Tray.SetSystemTrayMenu(s.Menu)
 	}
 }
 
@@ -132,61 +112,37 @@ func (s *Shell) buildMenu(lines []presenter.MenuLine) *fyne.Menu {
 func (s *Shell) action(id presenter.MenuID) func() {
 	switch id {
 	case presenter.MenuCheck:
-		return s.Window.CheckNow
+		return s.CheckNow
 	case presenter.MenuOpen:
 		return func() { s.Open("") }
 	case presenter.MenuApplyPatches:
-		return s.ApplyPatches
+		// The window checks the agent's plan and applies at once when it
+		// holds exactly the patches, or shows Updates for a review.
+		return func() { s.Open(TargetApplyPatches) }
 	case presenter.MenuQuit:
-		return s.App.Quit
+		return func() { s.Quit() }
 	}
 	return func() {}
 }
 
-// Open shows the window, on screen if it is not "".
-func (s *Shell) Open(screen string) error {
-	if screen != "" {
-		if err := s.Window.Show(screen); err != nil {
-			return err
-		}
+// Open opens the window on target; a failure is a notification.
+func (s *Shell) Open(target string) {
+	if err := s.Window.Open(target); err != nil {
+		s.App.SendNotification(fyne.NewNotification("Upkeep: the window did not open", err.Error()))
 	}
-	s.Window.Win.Show()
-	s.Window.Win.RequestFocus()
-	return nil
 }
 
-// ApplyPatches is the menu's "Apply N patches": when the agent's plan holds
-// exactly those patches it applies it at once and shows the Run screen;
-// otherwise it opens the Updates screen for a review.
-func (s *Shell) ApplyPatches() {
-	var rep *api.Report
-	if s.Snap.Report != nil {
-		rep = s.Snap.Report.Report
-	}
-	pa := presenter.PatchActionOf(rep)
-	if !pa.Direct {
-		s.Open(views.ScreenUpdates) //nolint:errcheck // a known screen
-		return
-	}
-	var (
-		plan *api.Plan
-		err  error
-	)
+// CheckNow asks the agent to scan (the menu's Check now); the outcome
+// comes as an event, a failure as a notification.
+func (s *Shell) CheckNow() {
 	s.env.Spawn(func() {
-		plan, err = s.env.Agent.Plan(s.env.Ctx, api.PlanRequest{})
-		s.env.Do(func() {
-			switch {
-			case err != nil:
-				s.Window.Say(presenter.Explain("Apply patches", err), widget.DangerImportance)
-				s.Open(views.ScreenUpdates) //nolint:errcheck // a known screen
-			case !presenter.OnlyPatches(plan, pa.N):
-				s.Window.Say("The agent's plan changed since the last scan: review it before applying.", widget.WarningImportance)
-				s.Open(views.ScreenUpdates) //nolint:errcheck // a known screen
-			default:
-				s.Window.StartRun("apply", api.PlanRequest{}, plan.Hash)
-				s.Open(views.ScreenRun) //nolint:errcheck // a known screen
-			}
-		})
+		_, err := s.env.Agent.Scan(s.env.Ctx, api.ScanRequest{})
+		s.Monitor.Refresh()
+		if err != nil {
+			s.env.Do(func() {
+				s.App.SendNotification(fyne.NewNotification("Upkeep: Check now failed", presenter.Explain("Check now", err)))
+			})
+		}
 	})
 }
 

@@ -29,9 +29,16 @@ type deskApp struct {
 
 func (d *deskApp) SetSystemTrayMenu(m *fyne.Menu)    { d.menu = m }
 func (d *deskApp) SetSystemTrayIcon(r fyne.Resource) { d.icon = r }
-func (d *deskApp) SetSystemTrayWindow(fyne.Window)   {}
 func (d *deskApp) labels() (out []string)            { return menuLabels(d.menu) }
 func (d *deskApp) item(label string) *fyne.MenuItem  { return findItem(d.menu, label) }
+
+// opened records the targets the shell opens the window on.
+type opened struct{ targets []string }
+
+func (o *opened) Open(target string) error {
+	o.targets = append(o.targets, target)
+	return nil
+}
 func menuLabels(m *fyne.Menu) (out []string) {
 	return collect(m, func(i *fyne.MenuItem) string { return i.Label })
 }
@@ -55,11 +62,30 @@ func findItem(m *fyne.Menu, label string) *fyne.MenuItem {
 // runs at once.
 func shell(t *testing.T, a fyne.App, agent *presentertest.Agent) (*tray.Shell, *deskApp) {
 	t.Helper()
-	d := &deskApp{App: a}
-	env := &views.Env{App: d, Agent: agent, Ctx: context.Background(), Spawn: func(f func()) { f() }, Do: func(f func()) { f() }}
-	s := tray.New(env)
-	s.Monitor.Init()
+	s, d, _ := shellOpening(t, a, agent)
 	return s, d
+}
+
+// shellOpening is shell, with what the shell opens the window on.
+func shellOpening(t *testing.T, a fyne.App, agent *presentertest.Agent) (*tray.Shell, *deskApp, *opened) {
+	t.Helper()
+	d, o := &deskApp{App: a}, &opened{}
+	s := tray.New(inline(d, agent), d, o)
+	s.Monitor.Init()
+	return s, d, o
+}
+
+// inline is an Env over app and agent whose work runs at once.
+func inline(app fyne.App, agent *presentertest.Agent) *views.Env {
+	return &views.Env{App: app, Agent: agent, Ctx: context.Background(), Spawn: func(f func()) { f() }, Do: func(f func()) { f() }}
+}
+
+// windowApp builds the window process's app on a fresh test app over agent.
+func windowApp(t *testing.T, agent *presentertest.Agent) *tray.WindowApp {
+	t.Helper()
+	w := tray.NewWindowApp(inline(newApp(t), agent))
+	w.Monitor.Init()
+	return w
 }
 
 func newApp(t *testing.T) fyne.App {
@@ -70,7 +96,7 @@ func newApp(t *testing.T) fyne.App {
 
 func TestTrayIconAndMenuFollowTheAgent(t *testing.T) {
 	agent := presentertest.NewDemo()
-	s, d := shell(t, newApp(t), agent)
+	s, d, o := shellOpening(t, newApp(t), agent)
 	if d.icon.Name() != "upkeep-unreachable.svg" || d.labels()[0] != "Connecting to the Upkeep agent…" {
 		t.Errorf("before the first poll: icon %s, menu %q", d.icon.Name(), d.labels())
 	}
@@ -86,9 +112,26 @@ func TestTrayIconAndMenuFollowTheAgent(t *testing.T) {
 	if !d.item("Quit").IsQuit || d.icon.Name() != "upkeep-available.svg" {
 		t.Errorf("quit %v, icon %s", d.item("Quit").IsQuit, d.icon.Name())
 	}
-	// The plan holds updates too: "Apply 1 patch…" opens the Updates screen.
+	// The menu's actions open the window, whose process checks the plan.
 	d.item("Apply 1 patch…").Action()
-	if views.Screens[s.Window.Tabs.SelectedIndex()] != views.ScreenUpdates || !s.Window.Win.Content().Visible() {
+	d.item("Open Upkeep…").Action()
+	if strings.Join(o.targets, ",") != tray.TargetApplyPatches+"," {
+		t.Errorf("the window opened on %q, want apply-patches then the screen shown", o.targets)
+	}
+	d.item("Check now").Action()
+	if !strings.Contains(strings.Join(agent.Called(), " "), "Scan") {
+		t.Errorf("Check now did not scan: %q", agent.Called())
+	}
+}
+
+func TestApplyPatchesReviewsAPlanWithMoreThanPatches(t *testing.T) {
+	agent := presentertest.NewDemo()
+	w := windowApp(t, agent)
+	if err := w.Open(tray.TargetApplyPatches); err != nil {
+		t.Fatal(err)
+	}
+	w.Monitor.Step(context.Background())
+	if views.Screens[w.Window.Tabs.SelectedIndex()] != views.ScreenUpdates || !w.Window.Win.Content().Visible() {
 		t.Error("Apply 1 patch… did not open the Updates screen")
 	}
 	if strings.Contains(strings.Join(agent.Called(), " "), "Apply") {
@@ -102,20 +145,32 @@ func TestApplyPatchesAppliesAPatchOnlyPlanAtOnce(t *testing.T) {
 	agent.Set(func(a *presentertest.Agent) {
 		r := a.Saved.Report
 		r.Updates, r.Target = nil, []scan.Change{{Stage: 1, Module: "core", From: v("2.50.20"), To: v("2.50.21"), Kind: catalog.KindPatch}}
-		a.Plans[presentertest.PlanKey(api.PlanRequest{})] = &api.Plan{Hash: "patchplan",
-			Changes: []scan.PlannedChange{{Stage: 1, Module: "core", From: v("2.50.20"), To: v("2.50.21"), Kind: catalog.KindPatch}}}
+		a.Plans[presentertest.PlanKey(api.PlanRequest{})] = &api.Plan{Plan: scan.Plan{Hash: "patchplan",
+			Changes: []scan.PlannedChange{{Stage: 1, Module: "core", From: v("2.50.20"), To: v("2.50.21"), Kind: catalog.KindPatch}}}}
 	})
-	s, d := shell(t, newApp(t), agent)
+	s, d, o := shellOpening(t, newApp(t), agent)
 	s.Monitor.Step(context.Background())
 	item := d.item("Apply 1 patch")
 	if item == nil {
 		t.Fatalf("menu %q has no direct “Apply 1 patch”", d.labels())
 	}
 	item.Action()
+	if len(o.targets) != 1 || o.targets[0] != tray.TargetApplyPatches {
+		t.Fatalf("the window opened on %q", o.targets)
+	}
+	// The window process, asked before the agent answered, applies once it has.
+	w := windowApp(t, agent)
+	if err := w.Open(o.targets[0]); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(agent.Called(), "\n"), "Apply") {
+		t.Fatal("applied before the agent's report was read")
+	}
+	w.Monitor.Step(context.Background())
 	if !strings.Contains(strings.Join(agent.Called(), "\n"), "Apply patchplan install=[] upgrades=[] disable=false") {
 		t.Errorf("calls %q", agent.Called())
 	}
-	if views.Screens[s.Window.Tabs.SelectedIndex()] != views.ScreenRun {
+	if views.Screens[w.Window.Tabs.SelectedIndex()] != views.ScreenRun {
 		t.Error("the Run screen is not shown")
 	}
 	s.Monitor.Step(context.Background())
@@ -146,19 +201,22 @@ func TestNotificationsAreSentOnceAcrossSessions(t *testing.T) {
 
 func TestOpenAtStartOnTheEnforcedUpdatePrompt(t *testing.T) {
 	agent := presentertest.NewDemo()
-	s, _ := shell(t, newApp(t), agent)
-	if err := s.OpenAtStart(tray.ScreenEnforce); err != nil {
+	w := windowApp(t, agent)
+	if err := w.Open(tray.ScreenEnforce); err != nil {
 		t.Fatal(err)
 	}
-	if s.Window.Prompt != nil {
+	if w.Window.Prompt != nil {
 		t.Fatal("the prompt opened before the agent answered")
 	}
-	s.Monitor.Step(context.Background())
-	if s.Window.Prompt == nil || s.Window.Prompt.Acknowledge == nil || s.Window.Prompt.Apply.Text != "Disable and apply" {
-		t.Fatalf("prompt %+v", s.Window.Prompt)
+	w.Monitor.Step(context.Background())
+	if w.Window.Prompt == nil || w.Window.Prompt.Acknowledge == nil || w.Window.Prompt.Apply.Text != "Disable and apply" {
+		t.Fatalf("prompt %+v", w.Window.Prompt)
 	}
-	if err := s.OpenAtStart("nowhere"); err == nil {
-		t.Error("an unknown screen was accepted")
+	if err := tray.CheckTarget("nowhere"); err == nil || !strings.Contains(err.Error(), "choose one of updates") {
+		t.Errorf("an unknown screen: %v", err)
+	}
+	if err := tray.RunWindow(inline(newApp(t), agent), tray.Options{Screen: "nowhere"}, nil); err == nil {
+		t.Error("the window process accepted an unknown screen")
 	}
 }
 

@@ -35,14 +35,10 @@ func (w *Window) Review(req api.PlanRequest) {
 	w.Say("Planning…", widget.MediumImportance)
 	var (
 		plan *api.Plan
-		est  presenter.Estimate
 		err  error
 	)
 	w.env.background(func(ctx context.Context) {
 		plan, err = w.env.Agent.Plan(ctx, req)
-		if err == nil {
-			est = w.estimate(ctx)
-		}
 	}, func() {
 		if err != nil {
 			w.sayErr("Plan", err)
@@ -53,24 +49,7 @@ func (w *Window) Review(req api.PlanRequest) {
 		if w.snap.Status != nil {
 			erp = w.snap.Status.ERP
 		}
-		w.showConfirm(plan, req, presenter.PlanPrompt(plan, erp, est))
-	})
-}
-
-// estimate measures the downtime on the newest run that shows it; none
-// when the agent keeps no runs.
-func (w *Window) estimate(ctx context.Context) presenter.Estimate {
-	runs, err := w.env.Agent.Runs(ctx, 10)
-	if err != nil {
-		return presenter.Estimate{}
-	}
-	return presenter.LastMeasured(runs, func(id string) []api.RunEvent {
-		var evs []api.RunEvent
-		w.env.Agent.WatchRun(ctx, id, 0, func(ev api.RunEvent) error { //nolint:errcheck // partial events give no estimate
-			evs = append(evs, ev)
-			return nil
-		})
-		return evs
+		w.showConfirm(plan, req, presenter.PlanPrompt(plan, erp))
 	})
 }
 

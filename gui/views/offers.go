@@ -30,15 +30,18 @@ type Updates struct {
 	Apply    *ActionButton
 	Rehearse *ActionButton
 	Rows     []presenter.Row
+	Ticks    []*widget.Check // one per row: what Apply and Rehearse take
+	off      map[string]bool // the modules unticked, kept across refreshes
+	gate     Gate            // the caller's and the agent's gate, before the ticks
 	w        *Window
 }
 
 func newUpdates(w *Window) *Updates {
-	u := &Updates{w: w, List: container.NewVBox(), Plan: container.NewVBox()}
-	u.Apply = NewActionButton("Apply…", func() { w.Review(api.PlanRequest{}) })
+	u := &Updates{w: w, List: container.NewVBox(), Plan: container.NewVBox(), off: map[string]bool{}}
+	u.Apply = NewActionButton("Apply…", func() { w.Review(u.Request()) })
 	u.Apply.Importance = widget.HighImportance
-	u.Rehearse = NewActionButton("Rehearse…", func() { w.Review(api.PlanRequest{}) })
-	advice := hint("The agent applies its whole plan. To leave a module out, hold it on the Installed screen.")
+	u.Rehearse = NewActionButton("Rehearse…", func() { w.Review(u.Request()) })
+	advice := hint("Untick a module to leave it out of this run (what it needs comes with it); to leave it out for good, hold it on the Installed screen.")
 	actions := container.NewBorder(nil, nil, nil, container.NewHBox(u.Rehearse, u.Apply), advice)
 	body := container.NewVBox(u.List, widget.NewSeparator(), bold("The agent's plan"), u.Plan)
 	u.root = container.NewBorder(nil, actions, nil, nil, container.NewVScroll(body))
@@ -59,11 +62,19 @@ func (u *Updates) show(saved *api.SavedReport) {
 	} else if len(u.Rows) == 0 {
 		u.List.Add(wrapped("No patches or updates: the installed modules are up to date."))
 	}
+	u.Ticks = nil
 	for i, r := range u.Rows {
 		if i > 0 {
 			u.List.Add(widget.NewSeparator())
 		}
-		u.List.Add(rowView(r))
+		tick := widget.NewCheck("", nil)
+		tick.SetChecked(!u.off[r.Module+" "+r.Change])
+		tick.OnChanged = func(on bool) {
+			u.off[r.Module+" "+r.Change] = !on
+			u.setGate(u.gate)
+		}
+		u.Ticks = append(u.Ticks, tick)
+		u.List.Add(container.NewBorder(nil, nil, container.NewVBox(tick), nil, rowView(r)))
 	}
 	for _, c := range presenter.TargetLines(rep) {
 		u.Plan.Add(widget.NewLabel("•  " + c))
@@ -76,11 +87,37 @@ func (u *Updates) show(saved *api.SavedReport) {
 }
 
 func (u *Updates) setGate(g Gate) {
-	if len(u.Rows) == 0 {
+	u.gate = g
+	switch {
+	case len(u.Rows) == 0:
 		g = Gate{Why: "Nothing to apply."}
+	case g.Allowed && len(u.Request().Modules) == 0 && !u.allTicked():
+		g = Gate{Why: "Tick at least one patch or update."}
 	}
 	u.Apply.SetGate(g)
 	u.Rehearse.SetGate(g)
+}
+
+// Request is the plan request of the ticked rows: the agent's whole plan
+// when every row is ticked, else only the ticked modules and what they need.
+func (u *Updates) Request() api.PlanRequest {
+	if u.allTicked() {
+		return api.PlanRequest{}
+	}
+	ticked := make([]bool, len(u.Ticks))
+	for i, t := range u.Ticks {
+		ticked[i] = t.Checked
+	}
+	return presenter.SelectedRequest(u.Rows, ticked)
+}
+
+func (u *Updates) allTicked() bool {
+	for _, t := range u.Ticks {
+		if !t.Checked {
+			return false
+		}
+	}
+	return true
 }
 
 // Upgrades lists the upgrades apart, with what each needs first and the

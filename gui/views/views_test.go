@@ -2,6 +2,7 @@ package views_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,4 +305,43 @@ func TestAgentNeverReachedSaysNotConnected(t *testing.T) {
 		wantContains(t, screen, tab(w, screen), "Not connected to the agent yet.")
 	}
 	wantContains(t, "banner", w.Banner.Text, "not answering at /run/upkeep/upkeep.sock", "upkeep service start")
+}
+
+// TestUpdatesApplyTakesOnlyTheTickedRows: unticking a row makes Apply plan
+// only the ticked modules (and what they need), and with nothing ticked
+// Apply and Rehearse are disabled.
+func TestUpdatesApplyTakesOnlyTheTickedRows(t *testing.T) {
+	a := presentertest.NewDemo()
+	w := open(t, a)
+	u := w.Updates
+	if len(u.Ticks) != len(u.Rows) || len(u.Rows) < 2 {
+		t.Fatalf("%d ticks for %d rows", len(u.Ticks), len(u.Rows))
+	}
+	keep := -1
+	for i, r := range u.Rows {
+		if r.Module == "arp" {
+			keep = i
+		}
+	}
+	if keep < 0 {
+		t.Fatalf("no arp row in %+v", u.Rows)
+	}
+	want := api.PlanRequest{Modules: []string{"arp"}}
+	a.Set(func(a *presentertest.Agent) {
+		a.Plans[presentertest.PlanKey(want)] = presentertest.Load[*api.Plan]("demo-plan.json")
+	})
+	for i, tick := range u.Ticks {
+		if i != keep {
+			test.Tap(tick)
+		}
+	}
+	if got := u.Request(); !slices.Equal(got.Modules, want.Modules) {
+		t.Fatalf("request = %+v, want %+v", got, want)
+	}
+	test.Tap(u.Apply)
+	wantContains(t, "calls", calls(a), "Plan "+presentertest.PlanKey(want))
+	test.Tap(u.Ticks[keep])
+	if !u.Apply.Disabled() || !u.Rehearse.Disabled() {
+		t.Error("Apply or Rehearse enabled with nothing ticked")
+	}
 }

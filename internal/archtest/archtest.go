@@ -40,7 +40,7 @@ var rules = []rule{
 	{from: []string{"catalog"}, closed: true, pure: true},
 	{from: []string{"agent/scan"}, closed: true, mayUse: []string{"catalog"}, pure: true},
 	{from: []string{"platform"}, closed: true},
-	{from: []string{"gui"}, closed: true, mayUse: []string{"catalog", "agent/api"}},
+	{from: []string{"gui"}, closed: true, mayUse: []string{"catalog", "agent/api", "platform"}},
 	{from: []string{"repo"}, mustNot: []string{"agent", "gui", "cmd"}},
 	{from: []string{"agent"}, mustNot: []string{"repo", "gui", "cmd"}},
 	{from: []string{""}, mustNot: []string{"cmd"}},

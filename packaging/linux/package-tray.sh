@@ -34,7 +34,7 @@ main() {
 	local cli
 	cli=$(fyne_cli)
 	mkdir -p "$W/src/packaging" "$ROOT/bin"
-	(cd "$ROOT" && go build -trimpath -o "$W/src/upkeep-tray" ./cmd/upkeep-tray)
+	(cd "$ROOT" && go build -tags no_emoji -trimpath -o "$W/src/upkeep-tray" ./cmd/upkeep-tray)
 	cp "$ROOT/FyneApp.toml" "$W/src/"
 	cp "$ROOT/packaging/icon.png" "$W/src/packaging/"
 	(cd "$W/src" && "$cli" package -os linux -executable upkeep-tray 2>&1 | grep -v -i 'deprecated\|fyne.io/tools\|can be installed' || true)

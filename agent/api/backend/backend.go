@@ -4,6 +4,7 @@ package backend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -37,8 +38,11 @@ type Options struct {
 	Schedule func() schedule.Status
 	Version  string
 	Started  time.Time
-	OnReload func(*config.Config) // called after PUT /v1/settings saved a new configuration
-	Log      *slog.Logger         // default: discard
+	// OnReload takes each configuration read again (POST /v1/reload, PUT
+	// /v1/settings) before the backend uses it: the agent's schedule and
+	// notifiers. An error keeps the old configuration everywhere.
+	OnReload func(*config.Config) error
+	Log      *slog.Logger // default: discard
 }
 
 // Backend answers the local API's routes and drives the runs.
@@ -46,9 +50,13 @@ type Backend struct {
 	o      Options
 	mu     sync.RWMutex
 	cfg    *config.Config
+	next   *config.Config // reloaded during a run: used once the run ends
 	ev     *store.Events
 	scanMu sync.Mutex // one scan at a time: scans share the metadata cache
 	runs   runs
+	// recordErr says why the last scan's news could not be recorded
+	// (guarded by mu); empty when it was.
+	recordErr string
 }
 
 var _ api.Backend = (*Backend)(nil)
@@ -65,9 +73,20 @@ func New(o Options) *Backend {
 	return &Backend{o: o, cfg: o.Config, ev: ev, runs: runs{recent: map[int64]*tracked{}}}
 }
 
+// config is the configuration in use; a reloaded one waiting for the run
+// in progress takes over once that run has ended.
 func (b *Backend) config() *config.Config {
 	b.mu.RLock()
-	defer b.mu.RUnlock()
+	c, next := b.cfg, b.next
+	b.mu.RUnlock()
+	if next == nil || b.runs.current() != nil {
+		return c
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.next != nil && b.runs.current() == nil {
+		b.cfg, b.next = b.next, nil
+	}
 	return b.cfg
 }
 
@@ -89,24 +108,57 @@ func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	if st.Running != nil && st.Running.State == stateRestoreFailed {
 		st.Notes = append(st.Notes, fmt.Sprintf("run %s needs attention: %s", st.Running.ID, st.Running.Error))
 	}
-	st.Notes = append(st.Notes, b.scheduleNotes()...)
+	b.mu.RLock()
+	if b.recordErr != "" {
+		st.Notes = append(st.Notes, b.recordErr)
+	}
+	b.mu.RUnlock()
+	if b.o.Schedule != nil {
+		s := b.o.Schedule()
+		st.Schedule = scheduleInfo(s)
+		st.Notes = append(st.Notes, scheduleNotes(s)...)
+	}
 	return st, nil
 }
 
-// scheduleNotes say when the next check is, and what fails or waits
-// (nothing without a schedule: the command line reading the store).
-func (b *Backend) scheduleNotes() []string {
-	if b.o.Schedule == nil {
-		return nil
+// scheduleInfo is the running schedule as the API shows it.
+func scheduleInfo(s schedule.Status) *api.ScheduleInfo {
+	p := s.Spec.Policy
+	out := &api.ScheduleInfo{Cron: s.Spec.Cron, Patches: p.Patches.String(), Updates: p.Updates.String(), Upgrades: p.Upgrades.String(),
+		RequireRehearsal: p.RequireRehearsal, NextScan: s.NextScan, NextWindow: s.NextWindow, NextWindowEnd: s.NextWindowEnd}
+	if s.Spec.Every > 0 {
+		out.Every = shortDuration(s.Spec.Every)
 	}
-	s := b.o.Schedule()
+	if s.Spec.Jitter > 0 {
+		out.Jitter = shortDuration(s.Spec.Jitter)
+	}
+	for _, w := range s.Spec.Windows {
+		out.Windows = append(out.Windows, w.String())
+	}
+	return out
+}
+
+// shortDuration writes 6h0m0s as 6h and 1m30s as is.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// scheduleNotes say what fails or waits in the schedule.
+func scheduleNotes(s schedule.Status) []string {
 	var out []string
-	if !s.NextScan.IsZero() {
-		out = append(out, "next scheduled check: "+s.NextScan.Local().Format("Mon 2 Jan 15:04:05 MST"))
-	}
 	if s.LastError != "" {
 		out = append(out, fmt.Sprintf("update checks have failed %d time(s) since %s: %s",
 			s.Failures, s.FailingSince.Local().Format("Mon 2 Jan 15:04 MST"), s.LastError))
+	}
+	if s.RecordError != "" {
+		out = append(out, s.RecordError)
 	}
 	if s.Waiting != "" {
 		out = append(out, "waiting for the maintenance window: "+s.Waiting)
@@ -137,14 +189,10 @@ func (b *Backend) Report(ctx context.Context) (*api.SavedReport, error) {
 func (b *Backend) Scan(ctx context.Context, req api.ScanRequest, _ api.Caller) (*api.SavedReport, error) {
 	rep, info, err := b.scanSaved(ctx, scanner.Request{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades})
 	if err != nil {
-		return nil, err
+		return nil, scanFailure(err)
 	}
 	if len(req.Install)+len(req.IncludeUpgrades) == 0 {
-		for _, e := range schedule.News(rep) {
-			if _, _, err := b.ev.Add(ctx, e); err != nil {
-				b.o.Log.Error("record a scan's news", "title", e.Title, "err", err)
-			}
-		}
+		b.recordNews(ctx, rep)
 	}
 	return &api.SavedReport{ScanInfo: info, Report: rep}, nil
 }
@@ -176,29 +224,65 @@ func (b *Backend) scanLocked(ctx context.Context, req scanner.Request) (*scan.Re
 		return nil, &api.NotAvailableError{Feature: "scanning through the service"}
 	}
 	c := b.config()
-	r, err := b.o.OpenERP(c)
+	r, err := b.openERP(c)
 	if err != nil {
 		return nil, err
 	}
 	return scanner.Scan(ctx, c, b.o.Store, r, req)
 }
 
-// plan scans with req and plans with its choices.
+// plan scans with req, without saving the report (only a scan replaces
+// the last one), and plans with its choices; modules the plan does not
+// change are a BadRequestError naming them.
 func (b *Backend) plan(ctx context.Context, req scanner.Request) (*scan.Plan, error) {
-	rep, err := b.scan(ctx, req)
+	if req.PatchesOnly && (req.DisableBlockers || len(req.IncludeUpgrades) > 0) {
+		return nil, &api.BadRequestError{Message: "patches_only plans patches alone: drop include_upgrades and disable_blockers, or plan without patches_only"}
+	}
+	rep, err := b.unsaved(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return rep.Plan(req.PlanOptions())
+	plan, err := rep.Plan(req.PlanOptions())
+	var ue *scan.UnplannedError
+	if errors.As(err, &ue) {
+		return nil, &api.BadRequestError{Message: fmt.Sprintf("modules=%s: the plan has no change for %s: name modules among the changes and disables of the plan without modules=",
+			strings.Join(req.Modules, ","), strings.Join(ue.Modules, ", "))}
+	}
+	return plan, err
 }
 
-// Plan scans with the request's choices and plans.
+// unsaved reads the ERP and scans without saving the report.
+func (b *Backend) unsaved(ctx context.Context, req scanner.Request) (*scan.Report, error) {
+	if b.o.OpenERP == nil {
+		return nil, &api.NotAvailableError{Feature: "scanning through the service"}
+	}
+	c := b.config()
+	r, err := b.openERP(c)
+	if err != nil {
+		return nil, err
+	}
+	b.scanMu.Lock()
+	defer b.scanMu.Unlock()
+	return scanner.Unsaved(ctx, c, b.o.Store, r, req)
+}
+
+// Plan scans with the request's choices and plans, with an estimate of
+// the time it takes from this host's history of runs.
 func (b *Backend) Plan(ctx context.Context, req api.PlanRequest) (*api.Plan, error) {
-	return b.plan(ctx, planRequest(req))
+	plan, err := b.plan(ctx, planRequest(req))
+	if err != nil {
+		return nil, scanFailure(err)
+	}
+	est, err := b.estimate(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	return &api.Plan{Plan: *plan, Estimate: est}, nil
 }
 
 func planRequest(req api.PlanRequest) scanner.Request {
-	return scanner.Request{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades, DisableBlockers: req.DisableBlockers}
+	return scanner.Request{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades, DisableBlockers: req.DisableBlockers,
+		PatchesOnly: req.PatchesOnly, Modules: req.Modules}
 }
 
 // Installed reads the ERP's installed modules and compares them with the ledger.
@@ -206,13 +290,13 @@ func (b *Backend) Installed(ctx context.Context) ([]api.InstalledModule, error) 
 	if b.o.OpenERP == nil {
 		return nil, &api.NotAvailableError{Feature: "reading the ERP through the service"}
 	}
-	r, err := b.o.OpenERP(b.config())
+	r, err := b.openERP(b.config())
 	if err != nil {
 		return nil, err
 	}
 	mods, err := r.Installed(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read the installed modules (%s): %w", r.Kind(), err)
+		return nil, &api.ScanError{Code: api.CodeERP, Message: fmt.Sprintf("read the installed modules (%s): %v", r.Kind(), err)}
 	}
 	ledger, err := b.o.Store.LedgerVersions(ctx)
 	if err != nil {

@@ -87,11 +87,24 @@ func (b *Backend) sendSince(ctx context.Context, last *int64, send func(api.Even
 }
 
 func toEvent(e store.Event) api.Event {
-	out := api.Event{ID: e.ID, At: parseTime(e.At), Kind: e.Kind, Severity: e.Level, Summary: e.Title, PlanHash: e.PlanHash}
+	out := api.Event{ID: e.ID, At: parseTime(e.At), Kind: e.Kind, Severity: e.Level, Summary: e.Title, PlanHash: e.PlanHash,
+		Notify: notifies(e)}
 	if id, ok := strings.CutPrefix(e.NewsKey, eventCancelled+":"); ok {
 		out.RunID = id
 	}
 	return out
+}
+
+// notifies tells whether a person should get a desktop notification of
+// e: the events the agent would send by webhook or e-mail, except the news
+// the tray's icon and menu already show (new patches and updates) and
+// update checks that work again.
+func notifies(e store.Event) bool {
+	switch e.Kind {
+	case store.EventPatches, store.EventUpdates, store.EventReachable:
+		return false
+	}
+	return e.Notify
 }
 
 // cancelledAmong tells which of rs were cancelled through the API.
@@ -156,6 +169,9 @@ func outcomeEvent(t *tracked, res *apply.Result) store.Event {
 	case store.RunFailedRestored:
 		e.Kind, e.Level = store.EventFailedRestored, store.LevelWarning
 		e.Title = fmt.Sprintf("Apply failed at %q, instance restored as it was: %s", res.FailedStep, what)
+		if beforeTheERP(res.FailedStep) {
+			e.Title = fmt.Sprintf("Apply stopped at %q before touching the ERP, nothing changed: %s", res.FailedStep, what)
+		}
 		e.Body += "Error: " + res.Error + "\n"
 	default:
 		e.Kind, e.Level = store.EventRestoreFailed, store.LevelError

@@ -26,7 +26,7 @@ func (b *Backend) Rehearse(ctx context.Context, req api.RunRequest, by api.Calle
 	if err != nil {
 		return nil, err
 	}
-	t, err := b.startRehearsal(ctx, startRequest{plan: plan, req: sr, by: by.User, record: true}, nil)
+	t, err := b.startRehearsal(ctx, startRequest{plan: plan, req: sr, by: by.Who(), record: true}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func TestRehearseRunsOnACopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := a.b.RehearsePlan(ctx, p, scanner.Request{}, "schedule")
+	res, err := a.b.RehearsePlan(ctx, &p.Plan, scanner.Request{}, "schedule")
 	if err != nil || res == nil || !res.Passed {
 		t.Errorf("RehearsePlan: %+v, %v", res, err)
 	}

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -139,7 +140,7 @@ func (b *Backend) start(ctx context.Context, kind string, s startRequest, r *app
 		b.runs.release(t, nil, err)
 		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	runCtx, cancel := context.WithCancel(store.WithRunBy(context.WithoutCancel(ctx), s.by))
 	t.cancel = cancel
 	r.Progress = func(e apply.Event) { b.progress(t, e, before) }
 	r.Rescan = func(ctx context.Context) (*scan.Plan, error) { return b.plan(ctx, s.req.Implied(s.plan)) }
@@ -212,6 +213,7 @@ func (b *Backend) drive(ctx context.Context, t *tracked, work func(context.Conte
 	if id != 0 {
 		b.recordOutcome(context.WithoutCancel(ctx), t, res, err, cancelled)
 	}
+	b.afterRun(ctx, t, res, cancelled)
 	b.runs.release(t, res, err)
 	close(t.done)
 	b.o.Log.Info("run ended", "run", id, "by", t.by, "state", stateOf(res), "err", err)
@@ -261,7 +263,10 @@ func (b *Backend) Apply(ctx context.Context, req api.RunRequest, by api.Caller) 
 	if err != nil {
 		return nil, err
 	}
-	t, err := b.startApply(ctx, startRequest{plan: plan, req: sr, by: by.User, record: true})
+	if err := b.rehearsedFirst(ctx, plan.Hash); err != nil {
+		return nil, err
+	}
+	t, err := b.startApply(ctx, startRequest{plan: plan, req: sr, by: by.Who(), record: true})
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +284,7 @@ func (b *Backend) reviewed(ctx context.Context, req api.RunRequest, verb, nothin
 	sr := planRequest(req.Plan)
 	plan, err := b.plan(ctx, sr)
 	if err != nil {
-		return nil, scanner.Request{}, err
+		return nil, scanner.Request{}, scanFailure(err)
 	}
 	if plan.Hash != req.PlanHash {
 		return nil, scanner.Request{}, &api.ConflictError{Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): review the new plan (GET /v1/plan) and %s its hash",
@@ -339,6 +344,11 @@ func (b *Backend) Run(ctx context.Context, id string) (*api.Run, error) {
 		return nil, err
 	}
 	out := b.toRun(r, cancelled[n])
+	if r.Drift != "" {
+		if err := json.Unmarshal([]byte(r.Drift), &out.Drift); err != nil {
+			return nil, fmt.Errorf("run %d: decode its settings drift report: %w", n, err)
+		}
+	}
 	return &out, nil
 }
 
@@ -353,7 +363,7 @@ func runID(id string) (int64, error) {
 // current is the run in progress in this process, or the journal's pending
 // run (another process's, or one whose restore failed).
 func (b *Backend) current(ctx context.Context) (*api.Run, error) {
-	if t := b.runs.current(); t != nil {
+	if t := b.runs.current(); t != nil && !t.over(&b.runs) {
 		if id := t.ID(&b.runs); id != 0 {
 			return b.Run(ctx, idString(id))
 		}
@@ -369,7 +379,7 @@ func (b *Backend) current(ctx context.Context) (*api.Run, error) {
 // toRun is a journaled run as the API shows it.
 func (b *Backend) toRun(r *store.Run, cancelled bool) api.Run {
 	out := api.Run{ID: idString(r.ID), Kind: r.Kind, PlanHash: r.PlanHash, State: r.State, Step: r.FailedStep,
-		Started: parseTime(r.StartedAt), Error: r.Error}
+		By: r.By, Started: parseTime(r.StartedAt), Error: r.Error}
 	if r.EndedAt != "" {
 		t := parseTime(r.EndedAt)
 		out.Ended = &t
@@ -455,7 +465,7 @@ func (b *Backend) Cancel(ctx context.Context, id string, by api.Caller) (*api.Ru
 	t.cancelled = true
 	t.cancel()
 	b.runs.mu.Unlock()
-	b.o.Log.Info("run cancelled", "run", n, "by", by.User)
+	b.o.Log.Info("run cancelled", "run", n, "by", by.Who())
 	select {
 	case <-t.done:
 	case <-ctx.Done():

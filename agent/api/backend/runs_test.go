@@ -50,6 +50,12 @@ func TestApplyRunsInTheAgentAndStreamsItsProgress(t *testing.T) {
 	if err != nil || done.State != "succeeded" || done.Ended == nil {
 		t.Fatalf("run after its stream ended: %+v, %v", done, err)
 	}
+	if done.Drift == nil || len(done.Drift.Changed) == 0 {
+		t.Errorf("run %s's drift report = %+v, want the demo update's changed settings", run.ID, done.Drift)
+	}
+	if id, _ := strconv.ParseInt(run.ID, 10, 64); journaledBy(t, a, id) != "root" {
+		t.Errorf("the journal says run %s was started by %q, want root (the caller)", run.ID, journaledBy(t, a, id))
+	}
 	if v := a.versions(t); v["core"] != "2.50.22" || v["arp"] != "1.4.0" || !a.erpHealthy() {
 		t.Errorf("after the apply: %v, healthy %v", v, a.erpHealthy())
 	}
@@ -240,3 +246,13 @@ func TestRunEventsFollowsARunAnotherProcessDrives(t *testing.T) {
 }
 
 func idOf(id int64) string { return strconv.FormatInt(id, 10) }
+
+// journaledBy is who the store says started run id.
+func journaledBy(t *testing.T, a *agent, id int64) string {
+	t.Helper()
+	r, err := a.st.Run(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.By
+}

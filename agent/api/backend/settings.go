@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
@@ -29,11 +31,12 @@ func (b *Backend) Settings(context.Context) (*api.Settings, error) {
 }
 
 // SetSettings validates the new file, refuses a stale revision, saves the
-// file (keeping its mode and owner) and uses the new configuration.
-func (b *Backend) SetSettings(_ context.Context, up api.SettingsUpdate, _ api.Caller) (*api.Settings, error) {
+// file (keeping its mode and owner) and puts it in use as Reload does.
+// When the agent cannot use it, the old file is put back.
+func (b *Backend) SetSettings(ctx context.Context, up api.SettingsUpdate, _ api.Caller) (*api.Settings, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	path := b.cfg.Path()
+	path := b.latest().Path()
 	if path == "" {
 		return nil, errors.New("the agent's configuration was not read from a file, so there is none to save")
 	}
@@ -51,17 +54,15 @@ func (b *Backend) SetSettings(_ context.Context, up api.SettingsUpdate, _ api.Ca
 	if err := save(path, []byte(up.TOML)); err != nil {
 		return nil, err
 	}
-	c, err := config.Load(path)
+	r, err := b.reloadLocked(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read the saved configuration back: %w", err)
-	}
-	restart := c.API != b.cfg.API || c.State != b.cfg.State
-	b.cfg = c
-	if b.o.OnReload != nil {
-		b.o.OnReload(c)
+		if rerr := save(path, old); rerr != nil {
+			return nil, fmt.Errorf("the agent cannot use the new configuration (%w), and putting the old file back failed: %w", err, rerr)
+		}
+		return nil, &api.BadRequestError{Message: fmt.Sprintf("the agent cannot use the new configuration, the old file is back: %v", err)}
 	}
 	masked, _ := maskSecrets(up.TOML)
-	return &api.Settings{Path: path, Revision: revision([]byte(up.TOML)), TOML: masked, RestartNeeded: restart}, nil
+	return &api.Settings{Path: path, Revision: revision([]byte(up.TOML)), TOML: masked, RestartNeeded: len(r.Restart) > 0, Reload: r}, nil
 }
 
 // save replaces the file atomically with the old file's mode and owner.
@@ -79,4 +80,85 @@ func save(path string, data []byte) error {
 func revision(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// Reload reads the configuration file again, checks it as at start and
+// uses it: OnReload (the agent's schedule and notifiers) takes it first,
+// then the scans and runs started from now on. A run in progress keeps
+// the configuration it started with, and [api] and [state] keep theirs
+// until the agent's next start. A file that is not valid changes nothing:
+// the BadRequestError names the key and the fix.
+func (b *Backend) Reload(ctx context.Context, _ api.Caller) (*api.Reloaded, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.reloadLocked(ctx)
+}
+
+// reloadLocked is Reload with b.mu held.
+func (b *Backend) reloadLocked(context.Context) (*api.Reloaded, error) {
+	cur := b.latest()
+	path := cur.Path()
+	if path == "" {
+		return nil, &api.NotAvailableError{Feature: "reload", Message: "the agent's configuration was not read from a file, so there is none to read again"}
+	}
+	c, err := config.Load(path)
+	if err == nil && b.o.OnReload != nil {
+		err = b.o.OnReload(c)
+	}
+	if err != nil {
+		return nil, &api.BadRequestError{Message: fmt.Sprintf("the configuration was not reloaded; the agent goes on with the one in use: %v", err)}
+	}
+	out := &api.Reloaded{Config: path}
+	out.Changed, out.Restart = changedSections(cur, c)
+	if len(out.Restart) > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("the changes to [%s] take effect at the agent's next start (upkeep service stop, then start)",
+			strings.Join(out.Restart, "], [")))
+	}
+	next := forNow(c, cur)
+	if b.runs.current() != nil {
+		b.next = next
+		out.Notes = append(out.Notes, "the run in progress keeps the configuration it started with; the scans and runs after it use the new one")
+	} else {
+		b.cfg, b.next = next, nil
+	}
+	b.o.Log.Info("configuration reloaded", "config", path, "changed", out.Changed, "restart_needed", out.Restart)
+	return out, nil
+}
+
+// latest is the newest configuration read: the one waiting for the run in
+// progress to end, else the one in use. b.mu is held.
+func (b *Backend) latest() *config.Config {
+	if b.next != nil {
+		return b.next
+	}
+	return b.cfg
+}
+
+// changedSections names the sections of the file that differ between old
+// and c: those in use at once, and those ([api], [state]) that wait for
+// the next start.
+func changedSections(old, c *config.Config) (changed, restart []string) {
+	ov, nv := reflect.ValueOf(*old), reflect.ValueOf(*c)
+	for i := range ov.NumField() {
+		f := ov.Type().Field(i)
+		if !f.IsExported() || reflect.DeepEqual(ov.Field(i).Interface(), nv.Field(i).Interface()) {
+			continue
+		}
+		switch name := f.Tag.Get("toml"); name {
+		case "api", "state":
+			restart = append(restart, name)
+		default:
+			changed = append(changed, name)
+		}
+	}
+	return changed, restart
+}
+
+// forNow is c with the [api] and [state] sections of the running
+// configuration: the local API's socket and the state store change only
+// at the next start.
+func forNow(c, running *config.Config) *config.Config {
+	out := *c
+	out.API, out.State = running.API, running.State
+	return &out
 }

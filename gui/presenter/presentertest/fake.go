@@ -72,6 +72,7 @@ type Agent struct {
 	Calls     []string
 	// Started is the run Apply and Rehearse start.
 	Started api.Run
+	woken   chan struct{} // closed by Emit: WatchEvents looks again
 }
 
 var _ presenter.Agent = (*Agent)(nil)
@@ -103,7 +104,14 @@ func NewDemo() *Agent {
 
 // PlanKey is the Plans key of a plan request.
 func PlanKey(r api.PlanRequest) string {
-	return fmt.Sprintf("install=%v upgrades=%v disable=%v", r.Install, r.IncludeUpgrades, r.DisableBlockers)
+	key := fmt.Sprintf("install=%v upgrades=%v disable=%v", r.Install, r.IncludeUpgrades, r.DisableBlockers)
+	if r.PatchesOnly {
+		key += " patches_only"
+	}
+	if len(r.Modules) > 0 {
+		key += fmt.Sprintf(" modules=%v", r.Modules)
+	}
+	return key
 }
 
 // Unavailable makes the named methods answer NotAvailableError, as the

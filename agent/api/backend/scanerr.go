@@ -1,0 +1,46 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/scanner"
+)
+
+// scanFailure gives the error of a scan (or of a plan, which scans) its
+// cause on the API, the one the command line gives an exit code for
+// standalone: an api.ScanError with api.CodeUntrusted, CodeRepository,
+// CodeERP or CodeConfig. Other errors pass unchanged.
+func scanFailure(err error) error {
+	var code string
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, scanner.ErrUntrusted):
+		code = api.CodeUntrusted
+	case errors.Is(err, scanner.ErrRepository):
+		code = api.CodeRepository
+	case errors.Is(err, scanner.ErrERP):
+		code = api.CodeERP
+	case errors.Is(err, scanner.ErrConfig):
+		code = api.CodeConfig
+	default:
+		return err
+	}
+	return &api.ScanError{Code: code, Message: err.Error()}
+}
+
+// openERP opens the configured ERP's reader (Options.OpenERP is set). It
+// fails when the ERP cannot be opened as configured, which the command
+// line reports as a configuration error (exit 2): an api.ScanError with
+// CodeConfig.
+func (b *Backend) openERP(c *config.Config) (erp.Reader, error) {
+	r, err := b.o.OpenERP(c)
+	if err != nil {
+		return nil, &api.ScanError{Code: api.CodeConfig, Message: fmt.Sprintf("open the ERP (erp.kind = %q): %v: check [erp] in %s", c.ERP.Kind, err, c.Path())}
+	}
+	return r, nil
+}
