@@ -162,5 +162,5 @@ func (d *demo) hints(serve bool) {
 	fmt.Fprintf(d.out, "  Open the tray:  go run ./cmd/upkeep-tray --socket %s\n", d.socket())
 	fmt.Fprintf(d.out, "  Rehearse, then apply the core 3.0 upgrade:  go run ./cmd/upkeep rehearse --config %s --include-upgrades core --disable-blockers\n", conf)
 	fmt.Fprintf(d.out, "      then the same with apply --yes; `upkeep-repo --dir %s extend localization-es 1.2.0 --depends 'core>=2.50.0,<3.1'` lifts the blocker\n", d.path(RepoDir))
-	fmt.Fprintln(d.out, "  A real ERP: write upkeep.toml like docs/CONFIGURATION.md's Tryton example, then upkeep --config upkeep.toml scan")
+	fmt.Fprintln(d.out, "  A real ERP: start from docs/examples/tryton.toml (or odoo.toml), then upkeep --config upkeep.toml config check, and scan")
 }

@@ -12,13 +12,13 @@ import (
 	"io/fs"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/upkeep-erp/upkeep/internal/disktest"
 	"github.com/upkeep-erp/upkeep/repo"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
@@ -39,7 +39,7 @@ func TestPublishOnFullDiskLeavesStateUnchanged(t *testing.T) {
 }
 
 func testFullDisk(t *testing.T, size int) {
-	mnt := mountTmpfs(t, "4m")
+	mnt := disktest.Mount(t, "4m")
 	dir := filepath.Join(mnt, "cr")
 	if _, err := repo.Init(dir, repo.InitOptions{}); err != nil {
 		t.Fatalf("Init on tmpfs: %v", err)
@@ -56,7 +56,7 @@ func testFullDisk(t *testing.T, size int) {
 	big := bigArchive(t, size)
 	before := diskFingerprint(t, s)
 
-	filler := fillDisk(t, mnt, 64<<10)
+	filler := disktest.Fill(t, mnt, 64<<10)
 	if free := freeBytes(t, mnt); free > 128<<10 {
 		t.Fatalf("after filling, %d bytes are still free", free)
 	}
@@ -98,52 +98,7 @@ func testFullDisk(t *testing.T, size int) {
 	}
 }
 
-// mountTmpfs mounts a tmpfs of size on a new temp dir, or skips without root.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs for the full-disk test")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs even as root (%v: %s); the full-disk test needs one", err, bytes.TrimSpace(out))
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount -l %s: %v: %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes a filler file until the filesystem is full, then frees
-// spare bytes of it, and returns its path.
-func fillDisk(t *testing.T, dir string, spare int64) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	var size int64
-	for {
-		n, err := f.Write(chunk)
-		size += int64(n)
-		if errors.Is(err, syscall.ENOSPC) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("fill disk: %v", err)
-		}
-	}
-	if err := f.Truncate(max(size-spare, 0)); err != nil {
-		t.Fatalf("free %d bytes: %v", spare, err)
-	}
-	return path
-}
-
+// freeBytes is what dir's filesystem has free.
 func freeBytes(t *testing.T, dir string) int64 {
 	t.Helper()
 	var st syscall.Statfs_t

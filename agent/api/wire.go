@@ -133,12 +133,23 @@ type RunRequest struct {
 	Plan     PlanRequest `json:"plan"`
 }
 
+// The states of a run on the API (Run.State).
+const (
+	RunRunning       = "running"
+	RunRestoring     = "restoring"      // a failed run is being rolled back
+	RunSucceeded     = "succeeded"      // applied and healthy
+	RunFailed        = "failed"         // failed before the ERP was touched: nothing changed
+	RunRestored      = "restored"       // failed, then restored exactly as before
+	RunCancelled     = "cancelled"      // cancelled before the ERP was touched: nothing changed
+	RunRestoreFailed = "restore-failed" // failed and so did the restore: act now
+)
+
 // Run is one apply or rehearsal.
 type Run struct {
 	ID       string     `json:"id"`
 	Kind     string     `json:"kind"` // "apply" or "rehearse"
 	PlanHash string     `json:"plan_hash"`
-	State    string     `json:"state"`          // running, succeeded, failed, restored, cancelled
+	State    string     `json:"state"`          // one of the Run* states
 	Step     string     `json:"step,omitempty"` // the step in progress or where it ended
 	By       string     `json:"by,omitempty"`
 	Started  time.Time  `json:"started"`

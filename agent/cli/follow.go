@@ -13,13 +13,6 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
-// The states of api.Run that are not the journal's.
-const (
-	apiFailed    = "failed"    // failed before the ERP was touched
-	apiRestored  = "restored"  // failed, restored exactly as before
-	apiCancelled = "cancelled" // cancelled before the ERP was touched
-)
-
 // The names of the runner's steps that bound the downtime: the stop of the
 // ERP's server, and the health checks that end it (after the update, or
 // after a restore: "restore: health checks").
@@ -154,7 +147,7 @@ func (f *follower) journalSteps() []store.RunStep {
 // journalState is an API run state in the journal's words.
 func journalState(s string) string {
 	switch s {
-	case apiFailed, apiRestored, apiCancelled:
+	case api.RunFailed, api.RunRestored, api.RunCancelled:
 		return store.RunFailedRestored
 	}
 	return s

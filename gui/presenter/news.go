@@ -130,7 +130,7 @@ func RunNotification(r api.Run) Notification {
 		title += " " + r.State
 	}
 	body := Outcome(r)
-	if r.Step != "" && r.State != "cancelled" {
+	if r.Step != "" && r.State != api.RunCancelled {
 		body += " (at “" + r.Step + "”)"
 	}
 	if r.Error != "" && r.State != "restore-failed" {

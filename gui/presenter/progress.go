@@ -137,7 +137,7 @@ func Outcome(r api.Run) string {
 		return what + " failed; the instance was restored to how it was before"
 	case r.State == "restore-failed":
 		return what + " failed and its restore failed: " + r.Error
-	case r.State == "cancelled":
+	case r.State == api.RunCancelled:
 		return what + " was cancelled before the ERP was touched: nothing changed"
 	case r.State == "failed" && r.Kind == "rehearse":
 		return what + " failed on the throwaway copy: production was not touched"

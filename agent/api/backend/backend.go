@@ -105,7 +105,7 @@ func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	if st.Running, err = b.current(ctx); err != nil {
 		return nil, err
 	}
-	if st.Running != nil && st.Running.State == stateRestoreFailed {
+	if st.Running != nil && st.Running.State == api.RunRestoreFailed {
 		st.Notes = append(st.Notes, fmt.Sprintf("run %s needs attention: %s", st.Running.ID, st.Running.Error))
 	}
 	b.mu.RLock()

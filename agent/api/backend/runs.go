@@ -19,17 +19,6 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
-// The states a run has on the API (api.Run.State).
-const (
-	stateRunning       = "running"
-	stateRestoring     = "restoring"      // a failed run is being rolled back
-	stateSucceeded     = "succeeded"      // applied and healthy
-	stateFailed        = "failed"         // failed before the ERP was touched: nothing changed
-	stateRestored      = "restored"       // failed, then restored exactly as before
-	stateCancelled     = "cancelled"      // cancelled before the ERP was touched: nothing changed
-	stateRestoreFailed = "restore-failed" // failed and so did the restore: act now
-)
-
 // tracked is a run this process drives: its identity, whether it may
 // still be cancelled, and its live progress for the followers.
 type tracked struct {
@@ -152,10 +141,34 @@ func (b *Backend) start(ctx context.Context, kind string, s startRequest, r *app
 		return nil, ctx.Err()
 	}
 	if id := t.ID(&b.runs); id != 0 {
+		b.recordStart(ctx, t, id)
 		return t, nil
 	}
 	<-t.done
 	return nil, refusal(t.err)
+}
+
+// recordStart records that run id started, so that followers of the
+// event stream (the tray) show it at once; it is never sent.
+func (b *Backend) recordStart(ctx context.Context, t *tracked, id int64) {
+	e := store.Event{Kind: store.EventRunStarted, Level: store.LevelInfo,
+		Title:   fmt.Sprintf("%s started: run %d (%s)", kindTitle(t.kind), id, t.by),
+		Body:    fmt.Sprintf("Run %d: %s.\n", id, describe(t.plan)),
+		NewsKey: fmt.Sprintf("%s:%d", store.EventRunStarted, id)}
+	if t.plan != nil {
+		e.PlanHash = t.plan.Hash
+	}
+	if _, _, err := b.ev.Add(context.WithoutCancel(ctx), e); err != nil {
+		b.o.Log.Error("record a run's start", "run", id, "err", err)
+	}
+}
+
+// kindTitle is a run kind as an event's title starts it.
+func kindTitle(kind string) string {
+	if kind == store.KindRehearse {
+		return "Rehearsal"
+	}
+	return "Apply"
 }
 
 // ID is the run's journal id, 0 until it is journaled.
@@ -407,19 +420,19 @@ func apiState(r *store.Run, cancelled bool) string {
 	case store.RunFailedRestored:
 		switch {
 		case cancelled:
-			return stateCancelled
+			return api.RunCancelled
 		case beforeTheERP(r.FailedStep):
-			return stateFailed
+			return api.RunFailed
 		}
-		return stateRestored
+		return api.RunRestored
 	case store.RunRunning:
-		return stateRunning
+		return api.RunRunning
 	case store.RunRestoring:
-		return stateRestoring
+		return api.RunRestoring
 	case store.RunSucceeded:
-		return stateSucceeded
+		return api.RunSucceeded
 	case store.RunRestoreFailed:
-		return stateRestoreFailed
+		return api.RunRestoreFailed
 	}
 	return r.State
 }
@@ -482,7 +495,7 @@ func (b *Backend) notCancellable(ctx context.Context, id string) error {
 		return err
 	}
 	switch r.State {
-	case stateRunning, stateRestoring:
+	case api.RunRunning, api.RunRestoring:
 		return &api.ConflictError{RunID: r.ID, Message: fmt.Sprintf("run %s is driven by another upkeep process (upkeep apply): stop it there with Ctrl-C before the ERP is stopped", r.ID)}
 	}
 	return &api.ConflictError{RunID: r.ID, Message: fmt.Sprintf("run %s has ended (%s): there is nothing to cancel", r.ID, r.State)}

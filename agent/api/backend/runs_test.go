@@ -69,6 +69,9 @@ func TestApplyRunsInTheAgentAndStreamsItsProgress(t *testing.T) {
 	if !hasEvent(t, a, store.EventApplied, "Applied core 2.50.22") {
 		t.Error("the apply's outcome is not in the event log")
 	}
+	if !hasEvent(t, a, store.EventRunStarted, "Apply started: run "+run.ID+" (root)") {
+		t.Error("the apply's start is not in the event log (the tray's stream shows a run at once by it)")
+	}
 }
 
 // checkProgress: every step starts and ends in order, numbers increase.
