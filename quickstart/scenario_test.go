@@ -48,8 +48,17 @@ func TestScenarioCore250To30(t *testing.T) {
 	step(t, append([]string{"--config", conf, "apply", "--yes"}, upgrade...)...)
 	checkState(t, dir, map[string]string{"core": "3.0.0"}, "apply succeeded, rehearse succeeded, apply succeeded")
 
+	if got := disabledOffers(scanReport(t, conf)); got != "arp 1.4.0 -> 2.0.0, localization-es 1.2.0 -> none, reports 0.9.0 -> none" {
+		t.Errorf("the scan after the upgrade shows the disabled modules as %q, want arp's upgrade offered and nothing for the others", got)
+	}
 	if code, out := runProgram(t, bin.repo, "--dir", filepath.Join(dir, RepoDir), "extend", "localization-es", "1.2.0", "--depends", "core>=2.50.0,<3.1"); code != 0 || !strings.Contains(out, "1.2.0.1") {
 		t.Fatalf("upkeep-repo extend: exit %d\n%s", code, out)
+	}
+	if got := disabledOffers(scanReport(t, conf)); !strings.Contains(got, "localization-es 1.2.0 -> 1.2.0.1") {
+		t.Errorf("the scan after extend shows the disabled modules as %q, want localization-es 1.2.0.1 offered", got)
+	}
+	if code, out := upkeep(t, "--config", conf, "status"); code != 0 || !strings.Contains(out, "Can be installed again: localization-es 1.2.0.1") {
+		t.Errorf("status after extend: exit %d\n%s\nwant the agent's news that localization-es can be installed again", code, out)
 	}
 	r = scanReport(t, conf, "--install", "localization-es")
 	if n := r.NewModules; len(n) != 1 || n[0].Module != "localization-es" || n[0].Version.String() != "1.2.0.1" || n[0].Stage == 0 || len(r.NotApplicable) != 0 {
@@ -58,6 +67,23 @@ func TestScenarioCore250To30(t *testing.T) {
 	step(t, "--config", conf, "apply", "--install", "localization-es", "--yes")
 	checkState(t, dir, map[string]string{"core": "3.0.0", "localization-es": "1.2.0.1"},
 		"apply succeeded, apply succeeded, rehearse succeeded, apply succeeded")
+	if got := disabledOffers(scanReport(t, conf)); strings.Contains(got, "localization-es") {
+		t.Errorf("localization-es is installed again but the scan still lists it as disabled: %q", got)
+	}
+}
+
+// disabledOffers writes a report's disabled modules as "m v -> offer" (none:
+// nothing can be installed again), in order.
+func disabledOffers(r *scan.Report) string {
+	var out []string
+	for _, d := range r.Disabled {
+		offer := "none"
+		if !d.Offer.Version.IsZero() {
+			offer = d.Offer.Version.String()
+		}
+		out = append(out, d.Module+" "+d.Version.String()+" -> "+offer)
+	}
+	return strings.Join(out, ", ")
 }
 
 // serve runs `upkeep demo --serve` (the repository and the agent) on dir

@@ -190,12 +190,12 @@ func (rn *run) finish(ctx context.Context) (*Result, error) {
 func (rn *run) ledger() []store.LedgerEntry {
 	var out []store.LedgerEntry
 	for _, d := range rn.plan.Disable {
-		out = append(out, store.LedgerEntry{Module: d.Module, Version: d.Version.String(), Action: "disabled", PlanHash: rn.plan.Hash})
+		out = append(out, store.LedgerEntry{Module: d.Module, Version: d.Version.String(), Action: store.ActionDisabled, PlanHash: rn.plan.Hash})
 	}
 	for _, c := range rn.plan.Changes {
-		action := "updated"
+		action := store.ActionUpdated
 		if c.From.IsZero() {
-			action = "installed"
+			action = store.ActionInstalled
 		}
 		out = append(out, store.LedgerEntry{Module: c.Module, Version: c.To.String(), Action: action, PlanHash: rn.plan.Hash})
 	}

@@ -42,6 +42,7 @@ func printReport(w io.Writer, r *scan.Report, p palette) {
 	printCandidates(w, p, "Upgrades available on request (not upgraded by default)", r.UpgradeNotices)
 	printBlocked(w, p, r.NotApplicable)
 	printNew(w, p, r.NewModules)
+	printDisabled(w, p, r.Disabled)
 	if p.section(w, "Upgrade paths", len(r.Paths)) {
 		for _, x := range r.Paths {
 			fmt.Fprintf(w, "  %s\n", x.Text)
@@ -57,7 +58,7 @@ func printReport(w io.Writer, r *scan.Report, p palette) {
 			fmt.Fprintf(w, "  %s%s%s\n", p.warn, x, p.reset)
 		}
 	}
-	if len(r.Patches)+len(r.Updates)+len(r.Upgrades)+len(r.UpgradeNotices)+len(r.NotApplicable)+len(r.NewModules) == 0 {
+	if len(r.Patches)+len(r.Updates)+len(r.Upgrades)+len(r.UpgradeNotices)+len(r.NotApplicable)+len(r.NewModules)+offers(r.Disabled) == 0 {
 		fmt.Fprintln(w, "\nUp to date.")
 	}
 }
@@ -110,6 +111,36 @@ func printNew(w io.Writer, p palette, ns []scan.NewModule) {
 			fmt.Fprintf(w, "      %s\n", reason)
 		}
 	}
+}
+
+// printDisabled shows the modules Upkeep disabled and whether a version of
+// each can be installed again now.
+func printDisabled(w io.Writer, p palette, ds []scan.DisabledModule) {
+	if !p.section(w, "Disabled by Upkeep (their data is kept)", len(ds)) {
+		return
+	}
+	for _, d := range ds {
+		if d.Offer.Version.IsZero() {
+			fmt.Fprintf(w, "  %s %s: no version can be installed again as things stand\n", d.Module, d.Version)
+		} else {
+			fmt.Fprintf(w, "  %s %s: %s (%s, %s) can be installed again: upkeep apply --install %s\n",
+				d.Module, d.Version, d.Offer.Version, d.Offer.Maturity, d.Offer.Repository, d.Module)
+		}
+		for _, reason := range d.Offer.Reasons {
+			fmt.Fprintf(w, "      %s\n", reason)
+		}
+	}
+}
+
+// offers counts the disabled modules that can be installed again.
+func offers(ds []scan.DisabledModule) int {
+	n := 0
+	for _, d := range ds {
+		if !d.Offer.Version.IsZero() {
+			n++
+		}
+	}
+	return n
 }
 
 func printPlan(w io.Writer, pl *scan.Plan) {

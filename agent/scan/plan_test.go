@@ -184,7 +184,7 @@ func TestReportJSONFields(t *testing.T) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "top-level fields", sortedKeys(top), []string{"core", "held", "installed", "new_modules", "not_applicable", "patches",
+	expect(t, "top-level fields", sortedKeys(top), []string{"core", "disabled", "held", "installed", "new_modules", "not_applicable", "patches",
 		"paths", "repositories", "schema", "target", "updates", "upgrade_notices", "upgrades", "warnings"})
 	var na []map[string]json.RawMessage
 	if err := json.Unmarshal(top["not_applicable"], &na); err != nil || len(na) == 0 {

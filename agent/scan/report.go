@@ -29,6 +29,9 @@ type Report struct {
 	NewModules    []NewModule `json:"new_modules"` // install requests and what they need
 	Paths         []Path      `json:"paths"`       // upgrades an old instance reaches only through earlier versions
 	Held          []Held      `json:"held"`
+	// Disabled are the modules Upkeep disabled that are not installed now,
+	// each with what installing it again would take (AddDisabled).
+	Disabled []DisabledModule `json:"disabled"`
 	// Target is the consistent set of changes the scan proposes, in steps:
 	// each step's result is consistent; a later step needs the earlier ones.
 	Target   []Change `json:"target"`

@@ -372,4 +372,5 @@ func fillNil(r *Report) {
 	r.NewModules = nonNil(r.NewModules)
 	r.Paths = nonNil(r.Paths)
 	r.Held = nonNil(r.Held)
+	r.Disabled = nonNil(r.Disabled)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/upkeep-erp/upkeep/agent/config"
@@ -92,7 +93,12 @@ func Unsaved(ctx context.Context, c *config.Config, st *store.Store, r erp.Reade
 	if err != nil {
 		return nil, withClass(ErrERP, err)
 	}
-	idx, err := index(ctx, c, core.Version.Series(), append(moduleNames(mods), req.Install...))
+	disabled, err := disabledModules(ctx, st, mods)
+	if err != nil {
+		return nil, err
+	}
+	names := append(append(moduleNames(mods), req.Install...), slices.Sorted(maps.Keys(disabled))...)
+	idx, err := index(ctx, c, core.Version.Series(), names)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +110,29 @@ func Unsaved(ctx context.Context, c *config.Config, st *store.Store, r erp.Reade
 	if err != nil {
 		return nil, err
 	}
-	return scan.Scan(idx, Installed(mods, ledger), pol)
+	rep, err := scan.Scan(idx, Installed(mods, ledger), pol)
+	if err != nil {
+		return nil, err
+	}
+	return rep, rep.AddDisabled(disabled)
+}
+
+// disabledModules are the modules the agent's ledger says it disabled and
+// that are not installed now, with the version disabled.
+func disabledModules(ctx context.Context, st *store.Store, mods []erp.Module) (map[string]catalog.Version, error) {
+	led, err := st.LedgerDisabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]catalog.Version{}
+	for name, v := range led {
+		ver, err := catalog.ParseVersion(v)
+		if err != nil || slices.ContainsFunc(mods, func(m erp.Module) bool { return m.Name == name }) {
+			continue // installed again since; or a version this agent cannot read, which it did not write
+		}
+		out[name] = ver
+	}
+	return out, nil
 }
 
 // Plan scans (saving the report) and plans with req's choices.

@@ -159,6 +159,16 @@ func TestNewsTitlesAndKeys(t *testing.T) {
 		!strings.Contains(news[0].Body, "must first reach 2.50.22") {
 		t.Fatalf("blocked news = %+v", news)
 	}
+	back := rep()
+	back.Disabled = []scan.DisabledModule{
+		{Module: "l10n", Version: ver("1.2.0"), Offer: scan.NewModule{Module: "l10n", Version: ver("1.2.0.1"), Maturity: catalog.MaturityConfirmedStable, Repository: "3.0", Stage: 1}},
+		{Module: "reports", Version: ver("0.9.0"), Offer: scan.NewModule{Module: "reports", Reasons: []string{"reports 0.9.0 needs core 2.50.*"}}},
+	}
+	news = News(back)
+	if len(news) != 1 || news[0].Kind != store.EventReinstallable || news[0].Title != "Can be installed again: l10n 1.2.0.1" ||
+		news[0].NewsKey != "reinstallable:l10n@1.2.0.1" || !news[0].Notify || !strings.Contains(news[0].Body, "upkeep apply --install l10n") {
+		t.Fatalf("news of a disabled module that fits again = %+v; want one event for l10n alone", news)
+	}
 	quiet := News(rep())
 	other := rep()
 	other.Installed[0].Version = ver("1.4.0.1")

@@ -38,6 +38,7 @@ func News(r *scan.Report) []store.Event {
 		"Upgrade available", "%d upgrades available")
 	add(store.EventBlocked, store.LevelWarning, r.NotApplicable,
 		"Cannot be applied as things stand", "%d versions cannot be applied as things stand")
+	out = append(out, reinstallable(r.Disabled)...)
 	if len(out) > 0 && len(r.Warnings) > 0 {
 		out[0].Body += "\nWarnings:\n  " + strings.Join(r.Warnings, "\n  ") + "\n"
 	}
@@ -54,6 +55,24 @@ func News(r *scan.Report) []store.Event {
 			Title:   fmt.Sprintf("Nothing new: the %d installed modules are up to date", len(r.Installed)),
 			Body:    body,
 			NewsKey: newsKey(store.EventNothingNew, inst), Notify: false})
+	}
+	return out
+}
+
+// reinstallable is the news of the modules Upkeep disabled that a version
+// of can now be installed again: one event per module and version.
+func reinstallable(ds []scan.DisabledModule) []store.Event {
+	var out []store.Event
+	for _, d := range ds {
+		o := d.Offer
+		if o.Version.IsZero() {
+			continue
+		}
+		out = append(out, store.Event{Kind: store.EventReinstallable, Level: store.LevelInfo,
+			Title: fmt.Sprintf("Can be installed again: %s %s", d.Module, o.Version),
+			Body: fmt.Sprintf("%s %s was disabled by Upkeep (its data is kept). %s %s (%s, repository %s) fits this instance now: upkeep apply --install %s\n",
+				d.Module, d.Version, d.Module, o.Version, o.Maturity, o.Repository, d.Module),
+			NewsKey: newsKey(store.EventReinstallable, []string{d.Module + "@" + o.Version.String()}), Notify: true})
 	}
 	return out
 }

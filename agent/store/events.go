@@ -28,6 +28,7 @@ const (
 	EventBlocked         = "blocked"           // newer versions that cannot be applied as things stand
 	EventStaged          = "staged"            // a plan was downloaded and staged
 	EventRunStarted      = "run-started"       // an apply or rehearsal started (shown and pushed, never sent)
+	EventReinstallable   = "reinstallable"     // a module Upkeep disabled can be installed again
 	EventApplied         = "applied"           // a plan was applied
 	EventFailedRestored  = "failed-restored"   // an apply failed; the instance is exactly as before
 	EventRestoreFailed   = "restore-failed"    // an apply failed and so did its restore: act now

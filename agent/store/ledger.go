@@ -53,6 +53,13 @@ func (s *Store) Relaxations(ctx context.Context) ([]Relaxation, error) {
 	return out, nil
 }
 
+// The actions of ledger entries.
+const (
+	ActionInstalled = "installed"
+	ActionUpdated   = "updated"
+	ActionDisabled  = "disabled"
+)
+
 // LedgerEntry is one thing the agent did to a module.
 type LedgerEntry struct {
 	Module   string `db:"module" json:"module"`
@@ -75,6 +82,18 @@ func (s *Store) Record(ctx context.Context, e LedgerEntry) error {
 // LedgerVersions returns, per module, the version the agent last installed
 // (disabled modules excluded).
 func (s *Store) LedgerVersions(ctx context.Context) (map[string]string, error) {
+	return s.ledgerLast(ctx, func(action string) bool { return action != ActionDisabled })
+}
+
+// LedgerDisabled returns, per module whose last entry is a disable, the
+// version that was disabled.
+func (s *Store) LedgerDisabled(ctx context.Context) (map[string]string, error) {
+	return s.ledgerLast(ctx, func(action string) bool { return action == ActionDisabled })
+}
+
+// ledgerLast returns the version of each module's last ledger entry whose
+// action keep accepts.
+func (s *Store) ledgerLast(ctx context.Context, keep func(action string) bool) (map[string]string, error) {
 	var rows []LedgerEntry
 	err := s.db.SelectContext(ctx, &rows, `SELECT module, version, action, plan_hash, at FROM ledger l
 		WHERE id = (SELECT MAX(id) FROM ledger WHERE module = l.module)`)
@@ -83,7 +102,7 @@ func (s *Store) LedgerVersions(ctx context.Context) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, r := range rows {
-		if r.Action != "disabled" {
+		if keep(r.Action) {
 			out[r.Module] = r.Version
 		}
 	}

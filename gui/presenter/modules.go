@@ -1,7 +1,9 @@
 package presenter
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
@@ -58,6 +60,29 @@ func InstalledRows(mods []api.InstalledModule, rep *api.Report, holds []api.Hold
 			}
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// DisabledNotes says, for each module Upkeep disabled that is not installed
+// now (rep.Disabled), whether a version of it can be installed again. rep
+// may be nil.
+func DisabledNotes(rep *api.Report) []string {
+	if rep == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range rep.Disabled {
+		s := fmt.Sprintf("%s %s was disabled by Upkeep (its data is kept): ", d.Module, d.Version)
+		if d.Offer.Version.IsZero() {
+			s += "no version can be installed again as things stand"
+		} else {
+			s += fmt.Sprintf("%s (%s) can be installed again: upkeep apply --install %s", d.Offer.Version, d.Offer.Maturity, d.Module)
+		}
+		if len(d.Offer.Reasons) > 0 {
+			s += "; " + strings.Join(d.Offer.Reasons, "; ")
+		}
+		out = append(out, s)
 	}
 	return out
 }

@@ -193,6 +193,10 @@ func eventTitle(kind string) string {
 		return "repositories unreachable"
 	case "problem":
 		return "a step could not run"
+	case "disk-full":
+		return "a disk is full"
+	case "reinstallable":
+		return "a disabled module can be installed again"
 	}
 	return strings.NewReplacer("_", " ", "-", " ").Replace(kind)
 }

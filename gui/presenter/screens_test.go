@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/catalog"
 	"github.com/upkeep-erp/upkeep/gui/presenter"
 	"github.com/upkeep-erp/upkeep/gui/presenter/presentertest"
 )
@@ -202,6 +204,26 @@ func TestInstalledRowsJoinHoldsOverridesAndTheReport(t *testing.T) {
 	}
 	if ch := presenter.HoldChange("arp", false); !reflect.DeepEqual(ch.Unhold, []string{"arp"}) {
 		t.Errorf("hold change %+v", ch)
+	}
+}
+
+func TestDisabledNotesSayWhetherAModuleCanComeBack(t *testing.T) {
+	rep := &api.Report{Disabled: []scan.DisabledModule{
+		{Module: "localization-es", Version: catalog.MustParseVersion("1.2.0"),
+			Offer: scan.NewModule{Module: "localization-es", Version: catalog.MustParseVersion("1.2.0.1"), Maturity: catalog.MaturityConfirmedStable, Stage: 1}},
+		{Module: "reports", Version: catalog.MustParseVersion("0.9.0"),
+			Offer: scan.NewModule{Module: "reports", Reasons: []string{"reports 0.9.0 needs core 2.50.*"}}},
+	}}
+	got := presenter.DisabledNotes(rep)
+	want := []string{
+		"localization-es 1.2.0 was disabled by Upkeep (its data is kept): 1.2.0.1 (confirmed-stable) can be installed again: upkeep apply --install localization-es",
+		"reports 0.9.0 was disabled by Upkeep (its data is kept): no version can be installed again as things stand; reports 0.9.0 needs core 2.50.*",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("notes:\n%q\nwant\n%q", got, want)
+	}
+	if presenter.DisabledNotes(nil) != nil {
+		t.Error("no report: want no notes")
 	}
 }
 

@@ -65,11 +65,11 @@ func (in *Installed) Load() {
 		if in.w.snap.Report != nil {
 			rep = in.w.snap.Report.Report
 		}
-		in.show(presenter.InstalledRows(mods, rep, holds, ov))
+		in.show(presenter.InstalledRows(mods, rep, holds, ov), presenter.DisabledNotes(rep))
 	})
 }
 
-func (in *Installed) show(rows []presenter.InstalledRow) {
+func (in *Installed) show(rows []presenter.InstalledRow, disabled []string) {
 	in.Rows = rows
 	in.Hold, in.Override = map[string]*widget.Check{}, map[string]*widget.Select{}
 	in.Grid.RemoveAll()
@@ -95,6 +95,9 @@ func (in *Installed) show(rows []presenter.InstalledRow) {
 		if r.Note != "" {
 			in.Grid.Add(note(r.Module+": "+r.Note, widget.WarningImportance))
 		}
+	}
+	for _, d := range disabled {
+		in.Grid.Add(note(d, widget.MediumImportance))
 	}
 	in.setGate(in.gate)
 }
