@@ -32,7 +32,7 @@ func TestDemoAppliesThenIsUpToDateThenResets(t *testing.T) {
 	// "Applied core 2.50.22" is the agent's event of the run: the demo's
 	// apply went through the agent, not around it.
 	for _, want := range []string{"created", "update core to 2.50.22 first", "Run 1", "succeeded", "[13/13] record", "Applied core 2.50.22",
-		"upkeep-tray --socket", "--include-upgrades core --disable-blockers", "docs/CONFIGURATION.md"} {
+		"upkeep-tray --socket", "--include-upgrades core --disable-blockers", "docs/examples/tryton.toml"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the first demo's output lacks %q:\n%s", want, out)
 		}

@@ -195,10 +195,11 @@ type Event struct {
 	ID int64     `json:"id"` // increasing; pass the last seen as since=
 	At time.Time `json:"at"`
 	// Kind is one of: nothing-new, patches, updates, upgrade-available,
-	// blocked (scans); staged, applied, failed-restored, restore-failed,
-	// rehearsal-passed, rehearsal-failed, cancelled (plans and runs);
-	// problem (a step could not run); unreachable, reachable (update checks);
-	// config-rejected (a SIGHUP found the configuration file wrong).
+	// blocked, reinstallable (scans); staged, run-started, applied,
+	// failed-restored, restore-failed, rehearsal-passed, rehearsal-failed,
+	// cancelled (plans and runs); problem (a step could not run);
+	// unreachable, reachable, disk-full (update checks); config-rejected (a
+	// SIGHUP found the configuration file wrong).
 	Kind     string `json:"kind"`
 	Severity string `json:"severity"` // info, warning, error
 	// Notify says a person should be told, once, as a desktop

@@ -54,20 +54,11 @@ func (m *Monitor) follow(ctx context.Context, f Follower) {
 			m.Refresh() // poll every Poll from now on
 			wait = orDefault(m.Slow, 5*time.Minute)
 		}
-		if sleep(ctx, wait) != nil {
+		if Sleep(ctx, wait) != nil {
 			return
 		}
 	}
 }
 
-// sleep waits for d or until ctx ends (its error).
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// Sleep waits for d or until ctx ends (its error).
+func Sleep(ctx context.Context, d time.Duration) error { return wait(ctx, d, nil) }

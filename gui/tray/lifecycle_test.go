@@ -162,9 +162,16 @@ func (a *runningApp) Run()  { <-a.quit }
 func (a *runningApp) Quit() { a.once.Do(func() { close(a.quit) }) }
 
 // locked is an Env whose UI work runs under mu, as on a UI thread, and
-// whose other work runs on goroutines.
-func locked(app fyne.App, agent *presentertest.Agent, mu *sync.Mutex) *views.Env {
-	return &views.Env{App: app, Agent: agent, Ctx: context.Background(), Spawn: func(f func()) { go f() },
+// whose other work runs on goroutines that the test waits for when it
+// ends: a screen's load must not outlive its test and race the next one.
+func locked(t *testing.T, app fyne.App, agent *presentertest.Agent, mu *sync.Mutex) *views.Env {
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	spawn := func(f func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f() }()
+	}
+	return &views.Env{App: app, Agent: agent, Ctx: context.Background(), Spawn: spawn,
 		Do: func(f func()) { mu.Lock(); defer mu.Unlock(); f() }}
 }
 
@@ -174,7 +181,7 @@ func startWindow(t *testing.T, screen string, in io.Reader, mu *sync.Mutex) (*tr
 	t.Helper()
 	app := &runningApp{App: newApp(t), quit: make(chan struct{})}
 	mu.Lock()
-	w := tray.NewWindowApp(locked(app, presentertest.NewDemo(), mu))
+	w := tray.NewWindowApp(locked(t, app, presentertest.NewDemo(), mu))
 	mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- w.Run(tray.Options{Screen: screen}, in) }()

@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -115,7 +114,7 @@ func (r *RunScreen) watch(ctx context.Context, p *presenter.Progress) {
 			return
 		case presenter.Unreachable:
 			r.w.env.Do(func() { r.say("The agent went away; following again when it is back…") })
-			if sleep(ctx, back.Next()) != nil {
+			if presenter.Sleep(ctx, back.Next()) != nil {
 				return
 			}
 			continue
@@ -143,17 +142,6 @@ func (r *RunScreen) finish(ctx context.Context, p *presenter.Progress) {
 		}
 		r.render()
 	})
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func (r *RunScreen) say(text string) {
