@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
@@ -255,4 +258,68 @@ func TestAgentErrorsGetTheDocumentedExitCodes(t *testing.T) {
 	if err := runOutcome(&api.Run{State: store.RunSucceeded}); err != nil {
 		t.Errorf("a run that succeeded: %v", err)
 	}
+}
+
+// TestCancelStopsTheAgentsRunWhileItIsSafe: the agent's apply waits for its
+// archives (the repository holds them), so it is before its point of no
+// return. upkeep cancel, with no run, says there is nothing to cancel; with
+// one, stops it and waits for its end: cancelled, the ERP as it was and
+// healthy; the apply command that followed it says so; a second cancel
+// says the run has ended.
+func TestCancelStopsTheAgentsRunWhileItIsSafe(t *testing.T) {
+	hold := make(chan struct{})
+	conf := runningHeld(t, hold)
+	var release sync.Once
+	t.Cleanup(func() { release.Do(func() { close(hold) }) }) // before the repository stops
+	c := &api.Client{Path: withAPI(t, conf, "")}
+	startAgent(t, conf, c)
+	if code, _, errOut := run(t, "--config", conf, "cancel"); code != ExitError || !strings.Contains(errOut, "nothing to cancel") {
+		t.Errorf("cancel with no run: exit %d %q", code, errOut)
+	}
+	before := installedVersions(t, c)
+	applyCmd := exec.Command(buildUpkeep(t), "--config", conf, "apply", "--yes")
+	var applyOut strings.Builder
+	applyCmd.Stdout, applyCmd.Stderr = &applyOut, &applyOut
+	if err := applyCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { applyCmd.Process.Kill(); applyCmd.Wait() })
+	id := downloading(t, c)
+	if code, out, _ := run(t, "--config", conf, "status"); code != 0 || !strings.Contains(out, "Run in progress: apply "+id) || !strings.Contains(out, "upkeep cancel") {
+		t.Errorf("status while the run waits: exit %d\n%s", code, out)
+	}
+
+	code, out, errOut := run(t, "--config", conf, "cancel")
+	if code != 0 || !strings.Contains(out, "Run "+id+" (apply) stopped: cancelled") || !strings.Contains(out, "before the ERP was changed") {
+		t.Fatalf("cancel: exit %d\n%s%s", code, out, errOut)
+	}
+	err := waitTimeout(applyCmd, 60*time.Second)
+	if err == nil || !strings.Contains(applyOut.String(), "apply "+id+" was cancelled") || !strings.Contains(applyOut.String(), "nothing changed") {
+		t.Errorf("the apply command that followed the run: %v\n%s", err, applyOut.String())
+	}
+	if after := installedVersions(t, c); !maps.Equal(after, before) {
+		t.Errorf("installed after the cancel: %v, before %v", after, before)
+	}
+	if err := erpHealth(t, conf); err != nil {
+		t.Errorf("the ERP after the cancel: %v", err)
+	}
+	if code, _, errOut := run(t, "--config", conf, "cancel", id); code != ExitError || !strings.Contains(errOut, "has ended (cancelled)") {
+		t.Errorf("cancelling the ended run: exit %d %q", code, errOut)
+	}
+}
+
+// downloading waits until the agent runs an apply that has started its
+// download, and returns the run's id.
+func downloading(t *testing.T, c *api.Client) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := c.Status(ctx)
+		if err == nil && st.Running != nil && strings.HasPrefix(st.Running.Step, "download") {
+			return st.Running.ID
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the agent's apply did not reach its download")
+	return ""
 }

@@ -52,7 +52,7 @@ func (a *app) applyCmd() *cobra.Command {
 		Long: "apply stops the ERP, backs it up, runs the migration scripts, swaps the module folders, runs the ERP's update, " +
 			"starts it and checks its health. Any failure before the health checks pass restores the instance exactly; " +
 			"a run left unfinished by a crash is finished first. When the agent runs, it applies in its own process and this command " +
-			"shows its progress; Ctrl-C then stops only the command, and the run goes on (upkeep history RUN follows it).",
+			"shows its progress; Ctrl-C then stops only the command, and the run goes on (upkeep history RUN follows it; upkeep cancel stops it while the ERP is not yet touched).",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			alone := func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
@@ -307,7 +307,10 @@ func printResult(w io.Writer, r *apply.Result) {
 		fmt.Fprintf(w, ", downtime %s", r.Downtime.Round(10*time.Millisecond))
 	}
 	fmt.Fprintln(w)
-	if r.FailedStep != "" {
+	switch {
+	case r.FailedStep != "" && r.State == api.RunCancelled:
+		fmt.Fprintf(w, "  cancelled during: %s (the ERP was not touched)\n", r.FailedStep)
+	case r.FailedStep != "":
 		fmt.Fprintf(w, "  failed step: %s\n", r.FailedStep)
 	}
 	if r.Drift != nil {

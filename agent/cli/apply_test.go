@@ -53,7 +53,13 @@ func demoERP(t *testing.T) string {
 // server running under pidfile control and configured for apply.
 func running(t *testing.T) (conf string) {
 	t.Helper()
-	conf, stop := story(t)
+	return runningHeld(t, nil)
+}
+
+// runningHeld is running over storyHeld(t, hold).
+func runningHeld(t *testing.T, hold chan struct{}) (conf string) {
+	t.Helper()
+	conf, stop := storyHeld(t, hold)
 	t.Cleanup(stop)
 	base := filepath.Dir(conf)
 	dir := filepath.Join(base, "erp")

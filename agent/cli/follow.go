@@ -78,8 +78,9 @@ func follow(ctx context.Context, cl *api.Client, run *api.Run, f *follower) (*ap
 	switch {
 	case ctx.Err() != nil:
 		return nil, withCode(ExitError, fmt.Errorf("interrupted: this command stopped following %s %s; the run goes on in the agent "+
-			"(it ends updated and healthy, or restores the instance as before). Follow it with upkeep history %s, or upkeep status",
-			run.Kind, run.ID, run.ID))
+			"(it ends updated and healthy, or restores the instance as before). Follow it with upkeep history %s, or upkeep status; "+
+			"upkeep cancel %s stops it while the ERP is not yet touched",
+			run.Kind, run.ID, run.ID, run.ID))
 	case errors.As(err, &ue):
 		return nil, withCode(ExitError, fmt.Errorf("lost the agent while following %s %s: %w. A run the agent left unfinished is finished "+
 			"at its next start; upkeep status and upkeep history %s say how it ended", run.Kind, run.ID, err, run.ID))
@@ -174,6 +175,9 @@ func journalRun(run *api.Run, f *follower) *store.Run {
 // result is how an apply through the agent ended, as the runner reports it.
 func (f *follower) result(run *api.Run) *apply.Result {
 	r := journalRun(run, nil)
+	if run.State == api.RunCancelled { // the journal says failed-restored; the words are the agent's
+		r.State = api.RunCancelled
+	}
 	return &apply.Result{Run: r.ID, PlanHash: r.PlanHash, State: r.State, FailedStep: r.FailedStep, Error: r.Error,
 		Downtime: f.downtime(), Drift: applyDrift(run.Drift), Warnings: f.warnings()}
 }
@@ -214,6 +218,10 @@ func runOutcome(run *api.Run) error {
 		return nil
 	case store.RunRestoreFailed:
 		return withCode(ExitRestoreFailed, fmt.Errorf("%s %s: %w: %s", run.Kind, run.ID, apply.ErrRestoreFailed, run.Error))
+	}
+	if run.State == api.RunCancelled {
+		return withCode(ExitError, fmt.Errorf("%s %s was cancelled (upkeep cancel, or Cancel in the tray) during step %q, before the ERP was changed: "+
+			"nothing changed; upkeep history %s shows its steps", run.Kind, run.ID, run.Step, run.ID))
 	}
 	err := fmt.Errorf("%s %s ended %s at step %q: %s", run.Kind, run.ID, run.State, run.Step, run.Error)
 	if strings.Contains(run.Error, apply.ErrPlanChanged.Error()) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,6 +17,13 @@ import (
 // story serves the demo catalog from a real repository over loopback HTTP
 // and returns a config for the demo ERP instance of the story.
 func story(t *testing.T) (conf string, stop func()) {
+	t.Helper()
+	return storyHeld(t, nil)
+}
+
+// storyHeld is story whose archive downloads wait until hold is closed
+// (nil: they do not wait), so that a run stays before its point of no return.
+func storyHeld(t *testing.T, hold chan struct{}) (conf string, stop func()) {
 	t.Helper()
 	conf = instance(t)
 	dir := filepath.Join(t.TempDir(), "cr")
@@ -37,7 +45,16 @@ func story(t *testing.T) (conf string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hold != nil && strings.Contains(r.URL.Path, "/archives/") {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
 	base := filepath.Dir(conf)
 	root, _ := os.ReadFile(res.RootPath)
 	os.WriteFile(filepath.Join(base, "root.json"), root, 0o644)

@@ -137,7 +137,8 @@ func printStatus(w io.Writer, st *api.Status, v statusView) {
 	}
 	printSchedule(w, st.Schedule)
 	if r := st.Running; r != nil {
-		fmt.Fprintf(w, "Run in progress: %s %s (%s) at %q\n", r.Kind, r.ID, r.State, r.Step)
+		fmt.Fprintf(w, "Run in progress: %s %s (%s) at %q: upkeep history %s follows it; upkeep cancel stops it while the ERP is not yet touched\n",
+			r.Kind, r.ID, r.State, r.Step, r.ID)
 	}
 	for _, n := range st.Notes {
 		fmt.Fprintf(w, "Note: %s\n", n)

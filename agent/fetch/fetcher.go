@@ -156,6 +156,9 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, rawURL string, limit int64, eta
 	if err != nil && errors.Is(context.Cause(ctx), ErrStalled) {
 		return reply{}, f.stalled(rawURL)
 	}
+	if err != nil && ctx.Err() != nil { // stopped by the caller: the network is not to blame
+		return reply{}, fmt.Errorf("http.Client.Do: %w", err)
+	}
 	if err != nil {
 		return reply{}, fmt.Errorf("http.Client.Do: %w; check Config.BaseURL and the network", err)
 	}
