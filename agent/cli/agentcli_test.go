@@ -10,7 +10,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -269,8 +268,7 @@ func TestAgentErrorsGetTheDocumentedExitCodes(t *testing.T) {
 func TestCancelStopsTheAgentsRunWhileItIsSafe(t *testing.T) {
 	hold := make(chan struct{})
 	conf := runningHeld(t, hold)
-	var release sync.Once
-	t.Cleanup(func() { release.Do(func() { close(hold) }) }) // before the repository stops
+	t.Cleanup(func() { close(hold) }) // before the repository stops
 	c := &api.Client{Path: withAPI(t, conf, "")}
 	startAgent(t, conf, c)
 	if code, _, errOut := run(t, "--config", conf, "cancel"); code != ExitError || !strings.Contains(errOut, "nothing to cancel") {

@@ -21,12 +21,7 @@ func (a *app) cancelCmd() *cobra.Command {
 		Long: "Stop the apply or rehearsal the agent is running (RUN: its id; default: the one in progress). " +
 			"A run is cancelled only before its point of no return; after it, it goes on and ends updated and healthy, " +
 			"or restores the instance exactly as before. Cancelling waits until the run has stopped and says how it ended.",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return cliutil.Usage(fmt.Errorf("expected at most one run id, got %d arguments", len(args)))
-			}
-			return nil
-		},
+		Args: cliutil.MaxArgs(1, "at most one run id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.load()
 			if err != nil {

@@ -85,3 +85,13 @@ func ExactArgs(n int, names string) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// MaxArgs allows at most n positional arguments, described by names.
+func MaxArgs(n int, names string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) > n {
+			return Usage(fmt.Errorf("expected %s, got %d arguments", names, len(args)))
+		}
+		return nil
+	}
+}
