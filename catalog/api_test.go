@@ -36,6 +36,7 @@ var (
 	_ func(*Series, []byte) error                               = (*Series).UnmarshalText
 	_ func(Version, Version) ChangeKind                         = Classify
 	_ func(Version, Release) ChangeKind                         = ClassifyRelease
+	_ func(Version, Release, bool) ChangeKind                   = ClassifyModule
 	_ func(ChangeKind) string                                   = ChangeKind.String
 	_ func(ChangeKind) ([]byte, error)                          = ChangeKind.MarshalText
 	_ func(*ChangeKind, []byte) error                           = (*ChangeKind).UnmarshalText

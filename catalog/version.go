@@ -278,6 +278,32 @@ func ClassifyRelease(from Version, to Release) ChangeKind {
 	return k
 }
 
+// ClassifyModule is the change-kind rule for a module that is not the
+// core. Going from version from to release to is:
+//   - an upgrade when the module's own major version (its first component)
+//     changes, or when coreChanged (the release needs another core series
+//     than the installed version);
+//   - else an update when the second or third component changes (a patch
+//     when the release is marked patch);
+//   - else a patch (only later components differ).
+//
+// An ERP that prefixes module versions with its series (Odoo's 17.0.1.2.3)
+// strips the prefix before calling it.
+func ClassifyModule(from Version, to Release, coreChanged bool) ChangeKind {
+	switch {
+	case to.Version.Compare(from) <= 0:
+		return KindNone
+	case coreChanged || to.Version.n[0] != from.n[0]:
+		return KindUpgrade
+	case to.Version.n[1] != from.n[1] || to.Version.n[2] != from.n[2]:
+		if to.Patch {
+			return KindPatch
+		}
+		return KindUpdate
+	}
+	return KindPatch
+}
+
 // String returns "none", "patch", "update", "upgrade" or "new".
 func (k ChangeKind) String() string { return enumString("ChangeKind", kindNames, int(k)) }
 

@@ -262,6 +262,34 @@ func TestClassifyRelease(t *testing.T) {
 	}
 }
 
+func TestClassifyModule(t *testing.T) {
+	tests := []struct {
+		from, to    string
+		patch, core bool
+		want        ChangeKind
+	}{
+		{"1.0.0", "2.0.0", false, false, KindUpgrade},  // the module's own major
+		{"1.0.0", "2.0.0", true, false, KindUpgrade},   // a patch mark does not hide a major
+		{"0.9.0", "1.0.0", false, false, KindUpgrade},  // 0.x to 1.x is a major change
+		{"1.3.0", "1.4.0", false, false, KindUpdate},   // minor
+		{"1.3.0", "1.4.0", true, false, KindPatch},     // minor marked patch
+		{"1.3.0", "1.3.1", false, false, KindUpdate},   // third component
+		{"1.3.0", "1.3.1", false, true, KindUpgrade},   // needs another core series
+		{"1.3.0", "1.3.0.1", false, false, KindPatch},  // only later components
+		{"1.3.0", "1.3.0.1", false, true, KindUpgrade}, // extension for another core series
+		{"6.0.3", "6.2.0", false, false, KindUpdate},   // same major, same core series
+		{"6.0.3", "6.2.0", false, true, KindUpgrade},
+		{"2.0.0", "1.9.0", false, false, KindNone},
+		{"1.0", "1.0.0", false, false, KindNone},
+	}
+	for _, tt := range tests {
+		rel := Release{Version: MustParseVersion(tt.to), Patch: tt.patch}
+		if got := ClassifyModule(MustParseVersion(tt.from), rel, tt.core); got != tt.want {
+			t.Errorf("ClassifyModule(%s, %s patch=%v, core changed=%v) = %v, want %v", tt.from, tt.to, tt.patch, tt.core, got, tt.want)
+		}
+	}
+}
+
 // textEnum is what the enum types have in common.
 type textEnum interface {
 	String() string

@@ -207,23 +207,12 @@ func (w *world) consistent(a map[string]catalog.Version) bool {
 
 // kind classifies a change the way the scan documents it.
 func (w *world) kind(m string, from, to *catalog.Release) catalog.ChangeKind {
-	k := catalog.ClassifyRelease(from.Version, *to)
 	if m == "core" {
-		return k
+		return catalog.ClassifyRelease(from.Version, *to)
 	}
 	fs, ok1 := coreSeriesOf(from)
 	ts, ok2 := coreSeriesOf(to)
-	switch {
-	case !ok1 || !ok2:
-		return k
-	case fs != ts:
-		return catalog.KindUpgrade
-	case k == catalog.KindUpgrade && to.Patch:
-		return catalog.KindPatch
-	case k == catalog.KindUpgrade:
-		return catalog.KindUpdate
-	}
-	return k
+	return catalog.ClassifyModule(from.Version, *to, ok1 && ok2 && fs != ts)
 }
 
 func coreSeriesOf(r *catalog.Release) (catalog.Series, bool) {

@@ -174,32 +174,20 @@ func (p *problem) classifyValues() {
 }
 
 // kind classifies module k's move from value f to value t (t > f > 0).
-// The core follows catalog.ClassifyRelease. Another module follows its
-// platform: the move is an upgrade when t needs another core series than f
-// (by the lower bounds of their core dependencies), and a change of the
-// module's own series that stays on the same core series is an update (a
-// patch when t is marked patch). Without core dependencies on both sides,
-// catalog.ClassifyRelease decides.
+// The core follows catalog.ClassifyRelease (its series); another module
+// follows catalog.ClassifyModule: an upgrade when its own major version
+// changes or when t needs another core series than f (by the lower bounds
+// of their core dependencies, when both have one).
 func (p *problem) kind(k, f, t int) catalog.ChangeKind {
 	m := &p.mods[k]
 	from, to := &m.vals[f], &m.vals[t]
-	kind := catalog.ClassifyRelease(from.ver, catalog.Release{Version: to.ver, Patch: to.rel.patch()})
+	rel := catalog.Release{Version: to.ver, Patch: to.rel.patch()}
 	if m.core {
-		return kind
+		return catalog.ClassifyRelease(from.ver, rel)
 	}
 	fs, ok1 := p.coreSeries(from.deps)
 	ts, ok2 := p.coreSeries(to.deps)
-	switch {
-	case !ok1 || !ok2 || kind == catalog.KindNone:
-		return kind
-	case fs != ts:
-		return catalog.KindUpgrade
-	case kind == catalog.KindUpgrade && to.rel.patch():
-		return catalog.KindPatch
-	case kind == catalog.KindUpgrade:
-		return catalog.KindUpdate
-	}
-	return kind
+	return catalog.ClassifyModule(from.ver, rel, ok1 && ok2 && fs != ts)
 }
 
 // coreSeries returns the series of the lower bound of deps' core dependency.

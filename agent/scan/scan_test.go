@@ -153,6 +153,39 @@ func scanCases(t *testing.T) []scanCase {
 			want: func(t *testing.T, r *Report) { expect(t, "upgrades", names(r.Upgrades), []string{"x 2.0.0"}) },
 		},
 		{
+			name: "a module's own major version change inside one core series is an upgrade, on request when default_upgrade is false",
+			rels: []relSpec{core("2.50.20"), rel(t, "zeta 1.0.0: core>=2.50.0"), rel(t, "zeta 1.1.0: core>=2.50.0"), rel(t, "zeta 2.0.0: core>=2.50.0")},
+			noDU: []string{"zeta"}, installed: inst("core 2.50.20", "zeta 1.0.0"),
+			want: func(t *testing.T, r *Report) {
+				expect(t, "updates", names(r.Updates), []string{"zeta 1.1.0"})
+				expect(t, "upgrades", names(r.Upgrades), []string{})
+				expect(t, "notices", names(r.UpgradeNotices), []string{"zeta 2.0.0"})
+				expect(t, "target", changes(r.Target), []string{"1 zeta 1.0.0 1.1.0"})
+			},
+		},
+		{
+			name: "a requested major version change is planned as an upgrade",
+			rels: []relSpec{core("2.50.20"), rel(t, "zeta 1.0.0: core>=2.50.0"), rel(t, "zeta 2.0.0: core>=2.50.0")},
+			noDU: []string{"zeta"}, installed: inst("core 2.50.20", "zeta 1.0.0"),
+			pol:  Policy{Upgrades: []string{"zeta"}},
+			want: func(t *testing.T, r *Report) {
+				expect(t, "upgrades", names(r.Upgrades), []string{"zeta 2.0.0"})
+				if r.Upgrades[0].Kind != catalog.KindUpgrade {
+					t.Errorf("kind = %s", r.Upgrades[0].Kind)
+				}
+				expect(t, "target", changes(r.Target), []string{"1 zeta 1.0.0 2.0.0"})
+			},
+		},
+		{
+			name:      "a minor change of a module without a core dependency is an update",
+			rels:      []relSpec{core("2.50.20"), rel(t, "util 1.3.0"), rel(t, "util 1.4.0")},
+			installed: inst("core 2.50.20", "util 1.3.0"),
+			want: func(t *testing.T, r *Report) {
+				expect(t, "updates", names(r.Updates), []string{"util 1.4.0"})
+				expect(t, "upgrades", names(r.Upgrades), []string{})
+			},
+		},
+		{
 			name:      "a blocker pinned with minor enforcement",
 			rels:      []relSpec{core("2.50.20"), core("2.50.22"), rel(t, "reports 0.9.0: core>=2.50.20 minor editable")},
 			installed: inst("core 2.50.20", "reports 0.9.0"),

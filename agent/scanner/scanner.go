@@ -172,7 +172,9 @@ func moduleNames(mods []erp.Module) []string {
 }
 
 // Installed turns the ERP's view into the scan's, saying where each
-// version comes from and where the agent's ledger disagrees.
+// version comes from and where the agent's ledger disagrees. The ERP's
+// dependencies (module names, as tryton.cfg or a manifest gives them) reach
+// the scan as InstalledDepends says.
 func Installed(mods []erp.Module, ledger map[string]string) []scan.Installed {
 	out := make([]scan.Installed, len(mods))
 	for i, m := range mods {
@@ -183,7 +185,31 @@ func Installed(mods []erp.Module, ledger map[string]string) []scan.Installed {
 		if !m.DBVersion.IsZero() && !m.DBVersion.Equal(m.Version) {
 			src += "; database migrated to " + m.DBVersion.String()
 		}
-		out[i] = scan.Installed{Module: m.Name, Version: m.Version, Core: m.Core, Source: src}
+		out[i] = scan.Installed{Module: m.Name, Version: m.Version, Core: m.Core, Source: src, Depends: InstalledDepends(m, mods)}
+	}
+	return out
+}
+
+// InstalledDepends turns the names module m depends on into dependencies
+// the scan can check. An ERP's own metadata names modules without versions
+// (tryton.cfg, __manifest__.py), and code of one series runs with the
+// modules of the series installed beside it (Tryton 6.0's party works with
+// the ir and country of 6.0): each becomes "any version of the installed
+// one's series" (major enforcement from that series' first version). A
+// name that is not installed is left out: the ERP runs m without it. The
+// scan uses them only when m's installed version is in no subscribed
+// listing; nil (the ERP gave none) makes it warn.
+func InstalledDepends(m erp.Module, mods []erp.Module) []catalog.Dependency {
+	if m.Depends == nil {
+		return nil
+	}
+	out := make([]catalog.Dependency, 0, len(m.Depends))
+	for _, name := range m.Depends {
+		i := slices.IndexFunc(mods, func(o erp.Module) bool { return o.Name == name })
+		if i < 0 || name == m.Name || slices.ContainsFunc(out, func(d catalog.Dependency) bool { return d.Module == name }) {
+			continue
+		}
+		out = append(out, catalog.Dependency{Module: name, First: mods[i].Version.Series().First(), Enforcement: catalog.EnforceMajor})
 	}
 	return out
 }
