@@ -167,7 +167,7 @@ func scanCases(t *testing.T) []scanCase {
 			name: "a requested major version change is planned as an upgrade",
 			rels: []relSpec{core("2.50.20"), rel(t, "zeta 1.0.0: core>=2.50.0"), rel(t, "zeta 2.0.0: core>=2.50.0")},
 			noDU: []string{"zeta"}, installed: inst("core 2.50.20", "zeta 1.0.0"),
-			pol:  Policy{Upgrades: []string{"zeta"}},
+			pol: Policy{Upgrades: []string{"zeta"}},
 			want: func(t *testing.T, r *Report) {
 				expect(t, "upgrades", names(r.Upgrades), []string{"zeta 2.0.0"})
 				if r.Upgrades[0].Kind != catalog.KindUpgrade {

@@ -26,8 +26,8 @@ func TestInstalledDependsKeepTheInstalledSeries(t *testing.T) {
 	}{
 		{1, []string{"country>=6.0,<6.1", "ir>=6.0,<6.1", "res>=6.0,<6.1"}},
 		{3, []string{"ir>=6.0,<6.1"}}, // a repeated name once
-		{4, []string{}},                // none, as the ERP says
-		{0, nil},                       // unknown
+		{4, []string{}},               // none, as the ERP says
+		{0, nil},                      // unknown
 	}
 	for _, tt := range tests {
 		got := scanner.InstalledDepends(mods[tt.mod], mods)
