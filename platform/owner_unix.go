@@ -20,3 +20,10 @@ func ChownLike(path string, like os.FileInfo) error {
 	}
 	return nil
 }
+
+// SameOwner reports whether a and b have the same owner and group.
+func SameOwner(a, b os.FileInfo) bool {
+	sa, okA := a.Sys().(*syscall.Stat_t)
+	sb, okB := b.Sys().(*syscall.Stat_t)
+	return !okA || !okB || sa.Uid == sb.Uid && sa.Gid == sb.Gid
+}

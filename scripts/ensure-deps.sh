@@ -24,6 +24,7 @@ DEPS=(
 	"tryton-modules-sale"
 	"python3-psycopg2"           # trytond's PostgreSQL backend (only a Recommends)
 	"postgresql pg_ctlcluster"   # the ERP database server (skipped when any server is installed)
+	"btrfs-progs mkfs.btrfs"     # a loop-mounted btrfs for the reflink and snapshot backup tests (internal/cowfs)
 	# Fyne (the tray, gui/ and cmd/upkeep-tray) builds with cgo against
 	# OpenGL, X11 and Wayland headers; its tests need no display.
 	"libgl1-mesa-dev"
