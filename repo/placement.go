@@ -52,8 +52,12 @@ func metIn(d catalog.Dependency, versions []placed) map[string]bool {
 }
 
 // explainUnreachable says, dependency by dependency, where each can be met,
-// so a publisher sees why a release reaches no repository.
-func explainUnreachable(name string, v catalog.Version, deps []catalog.Dependency, versionsOf func(string) []placed) string {
+// so a publisher sees why a release reaches no repository; with no series
+// repository yet, that the core comes first.
+func explainUnreachable(name string, v catalog.Version, deps []catalog.Dependency, versionsOf func(string) []placed, series []string) string {
+	if len(series) == 0 {
+		return fmt.Sprintf("%s %s reaches no repository: no core is published yet, and each core series is a repository; publish the core version it is for first (the same command takes a whole batch, in any order)", name, v)
+	}
 	parts := make([]string, 0, len(deps))
 	for _, d := range deps {
 		met := sortedKeys(metIn(d, versionsOf(d.Module)))

@@ -102,7 +102,7 @@ func (p *placer) placeNew(id int64, m *catalog.Manifest) ([]string, error) {
 		return nil, p.err
 	}
 	if len(r) == 0 {
-		return nil, errorf(KindInvalid, "%s", explainUnreachable(m.Name, m.Version, m.Depends, p.versionsOf))
+		return nil, errorf(KindInvalid, "%s", explainUnreachable(m.Name, m.Version, m.Depends, p.versionsOf, series))
 	}
 	delete(p.cache, m.Name)
 	if err := p.addPlacements(id, m.Name, r); err != nil {

@@ -679,19 +679,84 @@ func TestPublishReportsWhatWasPublishedBeforeAFailure(t *testing.T) {
 	t.Parallel()
 	dir, _ := initRepo(t)
 	archives := sampleArchives(t)
-	core := archiveNamed(t, archives, "core-2.50.20.zip")
-	code, out, errOut := run(t, "publish", "--dir", dir, core, archiveNamed(t, archives, "core-3.0.0.zip"), core)
-	if code != cli.ExitError || !strings.Contains(errOut, "core 2.50.20 is already published") {
-		t.Fatalf("publish with a duplicate: exit %d, stderr %q; want 1 naming the duplicate", code, errOut)
+	orphan := filepath.Join(t.TempDir(), "orphan.zip")
+	data, err := sample.Module{Name: "orphan", Version: "1.0.0", Summary: "x", Maturity: "beta", Depends: []string{"nosuch>=1.0"}}.Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(orphan, data, 0o644)
+	code, out, errOut := run(t, "publish", "--dir", dir, orphan, archiveNamed(t, archives, "core-2.50.20.zip"), archiveNamed(t, archives, "core-3.0.0.zip"))
+	if code != cli.ExitError || !strings.Contains(errOut, "orphan 1.0.0 depends on nosuch") {
+		t.Fatalf("publish with an unknown dependency: exit %d, stderr %q; want 1 naming it", code, errOut)
 	}
 	if _, _, ok := findVersion(listJSON(t, dir), "core", "3.0.0"); !ok {
-		t.Fatal("core 3.0.0, before the duplicate, was not published")
+		t.Fatal("core 3.0.0, before the failure, was not published")
 	}
-	// The two archives before the failing one are published: say so.
+	// The two archives published before the failing one: say so.
 	for _, want := range []string{"published core 2.50.20", "published core 3.0.0"} {
 		if !strings.Contains(out+errOut, want) {
-			t.Errorf("publish stopped at a duplicate without reporting %q, which it did publish\nstdout: %q\nstderr: %q", want, out, errOut)
+			t.Errorf("publish stopped at a failure without reporting %q, which it did publish\nstdout: %q\nstderr: %q", want, out, errOut)
 		}
+	}
+}
+
+// TestPublishBatchInDependencyOrder: a batch given in alphabetical order
+// (a shell glob) is published dependencies first, the cores before all.
+func TestPublishBatchInDependencyOrder(t *testing.T) {
+	t.Parallel()
+	dir, _ := initRepo(t)
+	archives := sampleArchives(t)
+	slices.Sort(archives)
+	out := mustRun(t, append([]string{"publish", "--dir", dir}, archives...)...)
+	if n := strings.Count(out, "published "); n != len(archives) {
+		t.Fatalf("published %d of %d archives:\n%s", n, len(archives), out)
+	}
+	if i, j := strings.Index(out, "published core 3.0.0"), strings.Index(out, "published arp"); i < 0 || j < i {
+		t.Errorf("arp published before the cores:\n%s", out)
+	}
+}
+
+// TestPublishBatchCheckedBeforeAnyPublish: a version given twice, or an
+// archive that is not one, publishes nothing of the batch.
+func TestPublishBatchCheckedBeforeAnyPublish(t *testing.T) {
+	t.Parallel()
+	dir, _ := initRepo(t)
+	archives := sampleArchives(t)
+	core := archiveNamed(t, archives, "core-2.50.20.zip")
+	notZip := filepath.Join(t.TempDir(), "not.zip")
+	os.WriteFile(notZip, []byte("not a zip"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{core, archiveNamed(t, archives, "core-3.0.0.zip"), core}, cli.ExitUsage, "core 2.50.20 is given twice"},
+		{[]string{core, notZip}, cli.ExitError, "not.zip: archive rejected"},
+	} {
+		code, out, errOut := run(t, append([]string{"publish", "--dir", dir}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "nothing was published") || out != "" {
+			t.Errorf("publish %v: exit %d, stdout %q, stderr %q; want %d naming %q and nothing published", tc.args, code, out, errOut, tc.code, tc.want)
+		}
+	}
+	if n := len(listJSON(t, dir)); n != 0 {
+		t.Errorf("list shows %d modules after refused batches, want 0", n)
+	}
+}
+
+// TestPublishBeforeAnyCoreSaysPublishTheCore: in a fresh repository a
+// module needs its core's series first; the message says so, not an empty list.
+func TestPublishBeforeAnyCoreSaysPublishTheCore(t *testing.T) {
+	t.Parallel()
+	dir, _ := initRepo(t)
+	free := filepath.Join(t.TempDir(), "free.zip")
+	data, err := sample.Module{Name: "free", Version: "1.0.0", Summary: "x", Maturity: "beta"}.Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(free, data, 0o644)
+	code, _, errOut := run(t, "publish", "--dir", dir, free)
+	if code != cli.ExitError || !strings.Contains(errOut, "no core is published yet") || strings.Contains(errOut, ": ;") {
+		t.Errorf("publish before a core: exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -66,20 +67,58 @@ func (a *app) publishCmd() *cobra.Command {
 	}
 }
 
-// publishAll publishes archives in order, stopping at the first failure.
+// publishAll publishes a batch of archives in the order of their
+// dependencies (repo.PublishOrder), stopping at the first failure. Every
+// archive is read and checked first: an unreadable or invalid one, or a
+// version given twice, publishes nothing.
 func publishAll(cmd *cobra.Command, b backend, paths []string, done func(*repo.Published)) error {
-	for _, path := range paths {
-		data, err := os.ReadFile(path)
+	batch, err := readBatch(paths)
+	if err != nil {
+		return err
+	}
+	ms := make([]*catalog.Manifest, len(batch))
+	for i, a := range batch {
+		ms[i] = a.m
+	}
+	for _, i := range repo.PublishOrder(ms) {
+		pub, err := b.Publish(cmd.Context(), batch[i].data)
 		if err != nil {
-			return fmt.Errorf("read archive: %w", err)
-		}
-		pub, err := b.Publish(cmd.Context(), data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", batch[i].path, err)
 		}
 		done(pub)
 	}
 	return nil
+}
+
+// batchArchive is one archive of a publish batch.
+type batchArchive struct {
+	path string
+	data []byte
+	m    *catalog.Manifest
+}
+
+// readBatch reads and checks every archive of a batch.
+func readBatch(paths []string) ([]batchArchive, error) {
+	var out []batchArchive
+	first := map[string]string{} // "module version" → the path that gave it
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read the archive: %w; nothing was published", err)
+		}
+		arc, err := catalog.ReadArchive(bytes.NewReader(data), int64(len(data)), catalog.DefaultArchiveLimits())
+		if err != nil {
+			return nil, fmt.Errorf("%s: archive rejected: %w; nothing was published", path, err)
+		}
+		m := arc.Manifest
+		key := m.Name + " " + m.Version.String()
+		if prev, ok := first[key]; ok {
+			return nil, cliutil.Usage(fmt.Errorf("%s is given twice (%s and %s): give each version once; nothing was published", key, prev, path))
+		}
+		first[key] = path
+		out = append(out, batchArchive{path: path, data: data, m: m})
+	}
+	return out, nil
 }
 
 func printPublished(w io.Writer, p *repo.Published) {
