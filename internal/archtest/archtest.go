@@ -39,6 +39,7 @@ type rule struct {
 var rules = []rule{
 	{from: []string{"catalog"}, closed: true, pure: true},
 	{from: []string{"agent/scan"}, closed: true, mayUse: []string{"catalog"}, pure: true},
+	{from: []string{"agent/modname"}, closed: true, pure: true},
 	{from: []string{"platform"}, closed: true},
 	{from: []string{"gui"}, closed: true, mayUse: []string{"catalog", "agent/api", "platform"}},
 	{from: []string{"repo"}, mustNot: []string{"agent", "gui", "cmd"}},
