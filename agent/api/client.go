@@ -34,6 +34,7 @@ type Client struct {
 	// the runs record the user alone.
 	Name string
 
+	dial func(context.Context) (net.Conn, error) // set: connect in this process (InProcess)
 	once sync.Once
 	hc   *http.Client
 }
@@ -50,6 +51,9 @@ func (c *Client) http() *http.Client {
 		path := c.path()
 		c.hc = &http.Client{Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				if c.dial != nil {
+					return c.dial(ctx)
+				}
 				conn, err := platform.DialLocal(ctx, path)
 				if errors.Is(err, fs.ErrPermission) {
 					return nil, &AccessDeniedError{Message: fmt.Sprintf("you may not open %s (%v): ask an administrator to add you to the agent's api.group", path, err)}

@@ -17,6 +17,11 @@ const (
 	codeInternal     = "internal"
 )
 
+// CodePlanChanged is a ConflictError's Code when the plan a caller
+// reviewed is no longer the plan a fresh scan gives (the command line's
+// exit 6).
+const CodePlanChanged = "plan_changed"
+
 // The causes of a failed scan, ScanError.Code on the wire: the causes the
 // command line exits 2, 4, 3 and 5 for (docs/CLI.md).
 const (
@@ -57,6 +62,7 @@ func (e *NotFoundError) Error() string { return e.Message }
 type ConflictError struct {
 	Message string
 	RunID   string // the running apply or rehearsal, when that is the conflict
+	Code    string // CodePlanChanged when the plan changed; else empty
 }
 
 func (e *ConflictError) Error() string { return e.Message }
@@ -134,6 +140,9 @@ func encodeError(err error) (int, wireError) {
 		return http.StatusNotFound, w
 	case errors.As(err, &cf):
 		w.Code, w.RunID = codeConflict, cf.RunID
+		if cf.Code == CodePlanChanged {
+			w.Code = CodePlanChanged
+		}
 		return http.StatusConflict, w
 	case errors.As(err, &br):
 		w.Code = codeBadRequest
@@ -164,6 +173,8 @@ func decodeError(status int, w wireError) error {
 		return &NotFoundError{Message: w.Error}
 	case codeConflict:
 		return &ConflictError{Message: w.Error, RunID: w.RunID}
+	case CodePlanChanged:
+		return &ConflictError{Message: w.Error, RunID: w.RunID, Code: CodePlanChanged}
 	case codeBadRequest:
 		return &BadRequestError{Message: w.Error}
 	case codeNotAvailable:

@@ -109,6 +109,9 @@ type identity struct {
 
 // connContext identifies the peer once per connection.
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	if pc, ok := c.(*pipeConn); ok {
+		return context.WithValue(ctx, callerKey{}, identity{caller: pc.caller})
+	}
 	p, err := platform.PeerCredentials(c)
 	if err != nil {
 		s.log.Warn("cannot identify a local API caller", "err", err)

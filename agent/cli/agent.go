@@ -4,37 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"os/user"
 
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/store"
-	"github.com/upkeep-erp/upkeep/internal/cliutil"
+	"github.com/upkeep-erp/upkeep/agent/daemon"
 )
 
-// agentLink is how a command reaches the running agent.
+// agentLink is the agent a command works through: the running agent's
+// local API, or the same agent run in this process (daemon.Local), which
+// the command reaches through the same client.
 type agentLink struct {
-	cl  *api.Client // nil: work standalone, on the state database
-	st  *api.Status // the agent's status, when cl is set
-	why string      // why the command works standalone
+	cl    *api.Client   // set once connected
+	st    *api.Status   // the running agent's status; nil in this process
+	local *daemon.Local // set: the agent runs in this process
+	why   string        // why the agent runs in this process (no running agent answers, or --no-agent)
+}
+
+// close stops the agent run in this process, once its run has ended.
+func (l agentLink) close() {
+	if l.local != nil {
+		l.local.Close()
+	}
 }
 
 // notAsked is agentLink.why with --no-agent.
 const notAsked = "not asked: --no-agent"
 
-// agent finds the running agent through its local API. Without one, or
-// with --no-agent, the command works standalone. act names a command that
-// changes something ("" for one that only reads): a caller the agent lets
-// only read (or not connect) then gets an error naming the fix, never a
-// standalone run, which would bypass the agent's lock and the rights it
-// checks.
-func (a *app) agent(ctx context.Context, c *config.Config, act string) (agentLink, error) {
+// running finds the running agent through its local API; without one, or
+// with --no-agent, the link has no client and says why. act names a
+// command that changes something ("" for one that only reads): a caller
+// the agent lets only read (or not connect) then gets an error naming the
+// fix, never a run in this process, which would bypass the agent's lock
+// and the rights it checks.
+func (a *app) running(ctx context.Context, c *config.Config, act string) (agentLink, error) {
 	if a.noAgent {
 		return agentLink{why: notAsked}, nil
 	}
-	cl := &api.Client{Path: socketPath(c), Name: "cli"}
+	cl := &api.Client{Path: daemon.SocketPath(c), Name: "cli"}
 	st, err := cl.Status(ctx)
 	var (
 		ue *api.UnreachableError
@@ -51,6 +60,45 @@ func (a *app) agent(ctx context.Context, c *config.Config, act string) (agentLin
 		return agentLink{}, mayNotAct(act, st.Caller.User, c.API.AdminGroup, nil)
 	}
 	return agentLink{cl: cl, st: st}, nil
+}
+
+// inProcess runs the agent in this process (why: why not the running
+// one), with the options of o.
+func (a *app) inProcess(c *config.Config, why string, o localFlags) (agentLink, error) {
+	l, err := daemon.OpenLocal(daemon.LocalOptions{Config: c, Caller: caller(), Version: version(),
+		ForceUnhealthy: o.forceUnhealthy, ShowRecovery: newProgress(a.errOut).event})
+	if err != nil {
+		return agentLink{}, err
+	}
+	return agentLink{cl: l.Client, local: l, why: why}, nil
+}
+
+// localFlags are what a command asks of the agent run in its process.
+type localFlags struct {
+	always         bool // run it in this process even when the agent answers (what the agent does not offer)
+	forceUnhealthy bool
+}
+
+// connect is the running agent, else the agent in this process.
+func (a *app) connect(ctx context.Context, c *config.Config, act string, o localFlags) (agentLink, error) {
+	if o.always {
+		return a.inProcess(c, "not offered by the running agent", o)
+	}
+	link, err := a.running(ctx, c, act)
+	if err != nil || link.cl != nil {
+		return link, err
+	}
+	return a.inProcess(c, link.why, o)
+}
+
+// caller is this command's user as the agent in this process knows them:
+// they may act (the files decide what they may change).
+func caller() api.Caller {
+	c := api.Caller{User: userName(), CanAct: true, Client: "cli"}
+	if u, err := user.Current(); err == nil {
+		c.UID = u.Uid
+	}
+	return c
 }
 
 // mayNotAct is the error of a caller who may not change anything through
@@ -72,77 +120,26 @@ func mayNotAct(cmd, user, adminGroup string, cause error) error {
 	return withCode(ExitError, errors.New(msg))
 }
 
-// agentCmd is the body of a command that works through the running agent
-// when one answers, else standalone on the state database; act is as for
-// agent. The agent's errors get the exit codes of docs/CLI.md.
-func (a *app) agentCmd(act string, viaAgent func(*cobra.Command, []string, *config.Config, *api.Client) error,
-	alone func(*cobra.Command, []string, *config.Config, *store.Store) error) func(*cobra.Command, []string) error {
+// agentCmd is the body of a command that works through the agent: the
+// running one when it answers, else the same agent in this process; act
+// is as for running. Errors get the exit codes of docs/CLI.md.
+func (a *app) agentCmd(act string, body func(*cobra.Command, []string, *config.Config, agentLink) error) func(*cobra.Command, []string) error {
+	return a.agentCmdWith(act, func() localFlags { return localFlags{} }, body)
+}
+
+// agentCmdWith is agentCmd whose agent in this process takes the options
+// opts returns once the flags are parsed.
+func (a *app) agentCmdWith(act string, opts func() localFlags, body func(*cobra.Command, []string, *config.Config, agentLink) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		c, err := a.load()
 		if err != nil {
 			return err
 		}
-		link, err := a.agent(cmd.Context(), c, act)
+		link, err := a.connect(cmd.Context(), c, act, opts())
 		if err != nil {
 			return err
 		}
-		if link.cl == nil {
-			return onStore(cmd, args, c, alone)
-		}
-		return agentCode(viaAgent(cmd, args, c, link.cl))
+		defer link.close()
+		return agentCode(body(cmd, args, c, link))
 	}
-}
-
-// agentCode gives an error of the agent's local API its exit code: a
-// conflict is another run going (7, naming it) or a plan that changed
-// since it was shown (6); a scan that failed gets the code of its cause
-// (2, 3, 4, 5, as standalone); a plan without a required rehearsal is 10;
-// the rest is 1.
-func agentCode(err error) error {
-	var (
-		ce cliutil.CodeError
-		cf *api.ConflictError
-		ad *api.AccessDeniedError
-		na *api.NotAvailableError
-		nr *api.NotRehearsedError
-		se *api.ScanError
-		ue *api.UnreachableError
-	)
-	switch {
-	case err == nil, errors.As(err, &ce):
-		return err
-	case errors.As(err, &se):
-		return withCode(scanExit(se.Code), err)
-	case errors.As(err, &cf) && cf.RunID == "" && strings.Contains(cf.Message, "plan changed"):
-		return withCode(ExitPlanChanged, err)
-	case errors.As(err, &cf) && cf.RunID != "":
-		return withCode(ExitLocked, fmt.Errorf("%w (run %s: upkeep history %s follows it)", err, cf.RunID, cf.RunID))
-	case errors.As(err, &cf):
-		return withCode(ExitLocked, err)
-	case errors.As(err, &ad):
-		return withCode(ExitError, fmt.Errorf("the agent refused: %w", err))
-	case errors.As(err, &nr):
-		return withCode(ExitNotRehearsed, err)
-	case errors.As(err, &na):
-		return withCode(ExitError, fmt.Errorf("%w\n(upkeep --no-agent runs the command in this process, without the agent)", err))
-	case errors.As(err, &ue):
-		return withCode(ExitError, fmt.Errorf("the agent went away: %w", err))
-	}
-	return withCode(ExitError, err)
-}
-
-// scanExit is the exit code of a failed scan's cause, as standalone
-// (scanCode); a cause this command line does not know is 1.
-func scanExit(code string) int {
-	switch code {
-	case api.CodeConfig:
-		return ExitUsage
-	case api.CodeERP:
-		return ExitERP
-	case api.CodeRepository:
-		return ExitRepository
-	case api.CodeUntrusted:
-		return ExitUntrusted
-	}
-	return ExitError
 }

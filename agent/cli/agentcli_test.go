@@ -240,7 +240,7 @@ func TestAgentErrorsGetTheDocumentedExitCodes(t *testing.T) {
 	}{
 		{"another run", agentCode(&api.ConflictError{Message: "another apply is running (started by bob)", RunID: "12"}), ExitLocked, "run 12"},
 		{"the lock", agentCode(&api.ConflictError{Message: "another apply is running"}), ExitLocked, "another apply"},
-		{"plan changed", agentCode(&api.ConflictError{Message: "the plan changed since you reviewed it"}), ExitPlanChanged, "plan changed"},
+		{"plan changed", agentCode(&api.ConflictError{Message: "the plan changed since you reviewed it", Code: api.CodePlanChanged}), ExitPlanChanged, "plan changed"},
 		{"read-only", agentCode(&api.AccessDeniedError{Message: "ann may only read here: run the command as root (sudo)"}), ExitError, "sudo"},
 		{"not available", agentCode(&api.NotAvailableError{Message: "apply is not available"}), ExitError, "--no-agent"},
 		{"may not act", mayNotAct("apply", "ann", "upkeep-admin", nil), ExitError, `add ann to the agent's admin group "upkeep-admin"`},

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -19,23 +18,8 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/agent/erp/command"
-	"github.com/upkeep-erp/upkeep/agent/erp/demo"
-	"github.com/upkeep-erp/upkeep/agent/erp/proc"
-	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
 	"github.com/upkeep-erp/upkeep/agent/scan"
-	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
-	"github.com/upkeep-erp/upkeep/internal/cliutil"
-)
-
-func init() { extraCommands = append(extraCommands, (*app).applyCmd, (*app).historyCmd) }
-
-// Exit codes of apply, documented in docs/CLI.md.
-const (
-	ExitLocked        = 7 // another apply is running
-	ExitRestoreFailed = 8 // the apply failed and so did its restore: the instance needs attention
 )
 
 // applyFlags are apply's options.
@@ -54,17 +38,11 @@ func (a *app) applyCmd() *cobra.Command {
 			"a run left unfinished by a crash is finished first. When the agent runs, it applies in its own process and this command " +
 			"shows its progress; Ctrl-C then stops only the command, and the run goes on (upkeep history RUN follows it; upkeep cancel stops it while the ERP is not yet touched).",
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			alone := func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
-				return a.apply(cmd, args, c, st, f)
-			}
-			if f.dryRun || f.recoverOnly { // the agent offers neither
-				return a.withState(alone)(cmd, args)
-			}
-			return a.agentCmd("apply", func(cmd *cobra.Command, args []string, c *config.Config, cl *api.Client) error {
-				return a.applyViaAgent(cmd, args, c, cl, f)
-			}, alone)(cmd, args)
-		},
+		RunE: a.agentCmdWith("apply", func() localFlags {
+			return localFlags{always: f.dryRun || f.recoverOnly, forceUnhealthy: f.forceUnhealthy} // the agent offers neither
+		}, func(cmd *cobra.Command, args []string, c *config.Config, link agentLink) error {
+			return a.apply(cmd, args, link, f)
+		}),
 	}
 	f.addPlanFlags(cmd)
 	fl := cmd.Flags()
@@ -75,134 +53,49 @@ func (a *app) applyCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) apply(cmd *cobra.Command, args []string, c *config.Config, st *store.Store, f applyFlags) error {
+// apply applies through the agent: it plans (or reads the plan file),
+// asks, and has the agent plan again, refuse a plan other than the one
+// shown here, and apply it; the run's progress is shown as it happens.
+// In this process, a run a crash left unfinished is finished first.
+func (a *app) apply(cmd *cobra.Command, args []string, link agentLink, f applyFlags) error {
+	if f.forceUnhealthy && link.local == nil {
+		return withCode(ExitUsage, errors.New("--force-unhealthy is not offered through the agent: run upkeep --no-agent apply --force-unhealthy … to apply in this process"))
+	}
 	ctx, stop := interruptible(cmd)
 	defer stop()
-	w, err := openWriter(c)
-	if err != nil {
-		return err
-	}
-	r := a.runner(c, st, w, f)
 	if f.dryRun {
-		return a.dryRun(cmd, args, c, st, r, f)
+		return a.dryRun(ctx, args, link, f)
 	}
-	if err := a.recoverRehearsal(ctx, c, w, r); err != nil { // rehearse.go
-		return applyCode(err)
+	if link.local != nil {
+		res, err := link.local.Recover(ctx)
+		if f.recoverOnly || err != nil {
+			return a.applied(res, err, "nothing was left unfinished")
+		}
 	}
-	res, err := r.Recover(ctx)
-	if f.recoverOnly || err != nil {
-		return a.applied(res, err, "nothing was left unfinished")
-	}
-	plan, err := a.planFor(cmd, args, c, st, f)
+	plan, req, err := agentPlan(ctx, link.cl, args, f.scanFlags)
 	if err != nil {
 		return err
 	}
 	if len(plan.Changes)+len(plan.Disable) == 0 {
 		return a.print(map[string]string{"result": "up to date"}, func(w io.Writer) { fmt.Fprintln(w, "Nothing to apply: the instance is up to date.") })
 	}
-	if err := requireRehearsal(ctx, c, st, plan); err != nil { // rehearse.go
-		return err
-	}
-	r.Rescan = a.rescanner(cmd, c, st, f, plan)
 	if err := a.confirm(plan, f); err != nil {
 		return err
 	}
-	res, err = r.Apply(store.WithRunBy(ctx, who()), plan)
-	return a.applied(res, err, "")
-}
-
-// runner builds the apply runner from the configuration.
-func (a *app) runner(c *config.Config, st *store.Store, w erp.Writer, f applyFlags) *apply.Runner {
-	p := newProgress(a.errOut)
-	return &apply.Runner{Writer: w, Store: st, StateDir: c.State.Dir, FetcherFor: fetchers(c), Health: c.ERP.Health,
-		Config: c.Apply, ForceUnhealthy: f.forceUnhealthy, Progress: p.event}
-}
-
-// openWriter returns the write side of the configured ERP.
-func openWriter(c *config.Config) (erp.Writer, error) {
-	switch c.ERP.Kind {
-	case "demo":
-		return openDemoWriter(c)
-	case "command":
-		return openCommandWriter(c)
-	case "tryton":
-		return openTrytonWriter(c)
-	}
-	return nil, withCode(ExitUsage, fmt.Errorf("erp.kind = %q: use demo, tryton or command", c.ERP.Kind))
-}
-
-// openCommandWriter drives an OpenERP-style ERP through its commands.
-func openCommandWriter(c *config.Config) (erp.Writer, error) {
-	srv, err := serverControl(c.ERP.Server)
+	run, err := link.cl.Apply(ctx, api.RunRequest{PlanHash: plan.Hash, Plan: req})
 	if err != nil {
-		return nil, err
+		return startRefused(ctx, link.cl, err)
 	}
-	w, err := command.New(c.ERP.Command, srv)
-	return w, withCode(ExitUsage, err)
-}
-
-// openDemoWriter drives the demo ERP: its server through erp.server.
-func openDemoWriter(c *config.Config) (erp.Writer, error) {
-	srv, err := serverControl(c.ERP.Server)
+	fl := &follower{p: newProgress(a.errOut), steps: len(apply.Steps(plan)), own: true}
+	ended, err := follow(ctx, link, run, fl)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	d := c.ERP.Demo
-	w, err := demo.NewWriter(demo.Config{Dir: d.Dir, URL: d.URL, Command: d.Command, Server: srv})
-	return w, withCode(ExitUsage, err)
-}
-
-// openTrytonWriter drives a Tryton 6.0 instance: module versions on its
-// overlay (built by upkeep setup), trytond-admin for the update, its
-// server through erp.server.
-func openTrytonWriter(c *config.Config) (erp.Writer, error) {
-	srv, err := serverControl(c.ERP.Server)
-	if err != nil {
-		return nil, err
+	res := fl.result(ended)
+	if err := a.print(res, func(w io.Writer) { printResult(w, res) }); err != nil {
+		return err
 	}
-	t := c.ERP.Tryton
-	w, err := tryton.NewWriter(tryton.WriterConfig{Config: trytonConfig(t), Server: srv, URL: t.URL,
-		User: t.User, PasswordFile: t.PasswordFile, PGBackup: t.PGBackup})
-	if err != nil {
-		return nil, withCode(ExitUsage, err)
-	}
-	return w, nil
-}
-
-// serverControl is how the agent stops and starts the ERP's server.
-func serverControl(s config.Server) (erp.Server, error) {
-	srv, err := proc.New(proc.Config{SystemdUnit: s.SystemdUnit, PIDFile: s.PIDFile, Start: s.Start, Stop: s.Stop,
-		Log: s.Log, StopTimeout: s.StopTimeout.Duration})
-	return srv, withCode(ExitUsage, err)
-}
-
-// fetchers returns the archive fetcher of each repository a plan names:
-// a series repository of the central one, or a private one (NAME@HOST).
-func fetchers(c *config.Config) func(string) (apply.Fetcher, error) {
-	return func(repository string) (apply.Fetcher, error) {
-		if strings.Contains(repository, "@") {
-			for _, p := range c.Repository.Private {
-				if u, _ := url.Parse(p.URL); p.Name+"@"+u.Host == repository { // validated with the configuration
-					cl, _, err := privateClient(c, p)
-					return cl, err
-				}
-			}
-			return nil, fmt.Errorf("the plan names private repository %s, which the configuration no longer lists: plan again", repository)
-		}
-		return client(c, repository)
-	}
-}
-
-// planFor reads the plan file, or scans and plans now.
-func (a *app) planFor(cmd *cobra.Command, args []string, c *config.Config, st *store.Store, f applyFlags) (*scan.Plan, error) {
-	if len(args) == 0 {
-		rep, err := a.scan(cmd, c, st, f.scanFlags)
-		if err != nil {
-			return nil, err
-		}
-		return rep.Plan(scan.PlanOptions{IncludeUpgrades: f.upgrades, DisableBlockers: f.disableBlockers})
-	}
-	return readPlan(args[0])
+	return runOutcome(ended)
 }
 
 // readPlan reads a plan file that 'upkeep plan --json' wrote.
@@ -235,20 +128,6 @@ func (f scanFlags) implied(plan *scan.Plan) scanFlags {
 	return sf
 }
 
-// rescanner plans again with the flags given and those the plan implies,
-// for preflight's hash check.
-func (a *app) rescanner(cmd *cobra.Command, c *config.Config, st *store.Store, f applyFlags, plan *scan.Plan) func(context.Context) (*scan.Plan, error) {
-	sf := f.scanFlags.implied(plan)
-	return func(ctx context.Context) (*scan.Plan, error) {
-		cmd.SetContext(ctx)
-		rep, err := a.scan(cmd, c, st, sf)
-		if err != nil {
-			return nil, err
-		}
-		return rep.Plan(scan.PlanOptions{IncludeUpgrades: sf.upgrades, DisableBlockers: sf.disableBlockers})
-	}
-}
-
 // confirm shows the plan and asks, unless --yes.
 func (a *app) confirm(plan *scan.Plan, f applyFlags) error {
 	if !a.json {
@@ -278,23 +157,7 @@ func (a *app) applied(res *apply.Result, err error, none string) error {
 			return perr
 		}
 	}
-	return applyCode(err)
-}
-
-// applyCode gives a run's error its exit code.
-func applyCode(err error) error {
-	var ce cliutil.CodeError
-	switch {
-	case err == nil, errors.As(err, &ce):
-		return err
-	case errors.Is(err, apply.ErrLocked):
-		return withCode(ExitLocked, err)
-	case errors.Is(err, apply.ErrPlanChanged):
-		return withCode(ExitPlanChanged, err)
-	case errors.Is(err, apply.ErrRestoreFailed):
-		return withCode(ExitRestoreFailed, err)
-	}
-	return withCode(ExitError, err)
+	return agentCode(err)
 }
 
 func printResult(w io.Writer, r *apply.Result) {
@@ -345,20 +208,19 @@ func shortHash(h string) string {
 	return h
 }
 
-// dryRun prints the steps and the estimated downtime.
-func (a *app) dryRun(cmd *cobra.Command, args []string, c *config.Config, st *store.Store, r *apply.Runner, f applyFlags) error {
-	if p, err := st.PendingRun(cmd.Context()); err != nil || p != nil {
+// dryRun prints the steps and the estimated downtime (the agent in this
+// process: the running agent offers no dry run).
+func (a *app) dryRun(ctx context.Context, args []string, link agentLink, f applyFlags) error {
+	var file *scan.Plan
+	req := f.planRequest()
+	if len(args) == 1 {
+		p, err := readPlan(args[0])
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("run %d is %s: finish it first with upkeep apply --recover-only", p.ID, p.State)
+		file, req = p, f.implied(p).planRequest()
 	}
-	plan, err := a.planFor(cmd, args, c, st, f)
-	if err != nil {
-		return err
-	}
-	r.Rescan = a.rescanner(cmd, c, st, f, plan)
-	d, err := r.DryRun(cmd.Context(), plan)
+	plan, d, err := link.local.Backend.DryRun(ctx, file, req)
 	if err != nil {
 		return err
 	}

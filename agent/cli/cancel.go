@@ -9,10 +9,9 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/daemon"
 	"github.com/upkeep-erp/upkeep/internal/cliutil"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).cancelCmd) }
 
 func (a *app) cancelCmd() *cobra.Command {
 	return &cobra.Command{
@@ -27,7 +26,7 @@ func (a *app) cancelCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			link, err := a.agent(cmd.Context(), c, "cancel")
+			link, err := a.running(cmd.Context(), c, "cancel")
 			if err != nil {
 				return err
 			}
@@ -64,7 +63,7 @@ func noAgentToCancel(c *config.Config, why string) error {
 		return errors.New("upkeep cancel asks the running agent to stop its run, and --no-agent says not to ask it: drop --no-agent")
 	}
 	return fmt.Errorf("upkeep cancel stops a run of the agent, but no agent answers on %s (%s); "+
-		"a run started with --no-agent belongs to the command that started it", socketPath(c), why)
+		"a run started with --no-agent belongs to the command that started it", daemon.SocketPath(c), why)
 }
 
 // printCancelled says how the cancelled run ended.

@@ -2,6 +2,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -14,31 +15,29 @@ import (
 	"github.com/upkeep-erp/upkeep/internal/cliutil"
 )
 
-// Exit codes, documented in docs/CLI.md.
-const (
-	ExitOK          = cliutil.ExitOK
-	ExitError       = cliutil.ExitError // the operation failed; the message says why and what to do
-	ExitUsage       = cliutil.ExitUsage // bad command line or configuration
-	ExitRepository  = 3                 // the central repository cannot be reached
-	ExitERP         = 4                 // the ERP's database or module folders cannot be read
-	ExitUntrusted   = 5                 // the repository's metadata failed verification (signature, rollback, expiry)
-	ExitPlanChanged = 6                 // the plan no longer matches the scan (re-run scan and plan)
-)
-
-// withCode attaches an exit code to err (nil stays nil).
-func withCode(code int, err error) error { return cliutil.WithCode(code, err) }
-
 // app holds the global flags and streams.
 type app struct {
+	Program
 	configPath  string
 	json        bool
-	noAgent     bool // --no-agent: work standalone even when an agent answers
+	noAgent     bool // --no-agent: run the agent in this process even when the service answers
 	out, errOut io.Writer
 }
 
+// Program is the command line with what cmd/upkeep plugs into it.
+type Program struct {
+	// Demo runs `upkeep demo` (quickstart.Run): the demo runs a central
+	// repository, which agent/ may not import. Nil: the command says
+	// this build has no demo.
+	Demo func(ctx context.Context, o DemoOptions) error
+}
+
+// Main runs the command line, without a demo, and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int { return Program{}.Main(args, stdout, stderr) }
+
 // Main runs the command line and returns the exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
-	a := &app{out: stdout, errOut: stderr}
+func (p Program) Main(args []string, stdout, stderr io.Writer) int {
+	a := &app{Program: p, out: stdout, errOut: stderr}
 	return cliutil.Run(a.rootCmd(), args, stdout, stderr)
 }
 
@@ -47,20 +46,20 @@ func (a *app) rootCmd() *cobra.Command {
 		Use:     "upkeep",
 		Short:   "Keep an ERP's modules patched, updated and upgraded, safely",
 		Version: version(), // --version: the module version and commit Go stamped in at build time
+		Long:    "Keep an ERP's modules patched, updated and upgraded, safely.\n\n" + exitCodeHelp(),
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", envOr("UPKEEP_CONFIG", config.DefaultPath), "configuration file (env UPKEEP_CONFIG)")
 	pf.BoolVar(&a.json, "json", false, "print JSON")
 	pf.BoolVar(&a.noAgent, "no-agent", false, "work in this process on the state database even when the agent runs (for an agent that is broken)")
-	root.AddCommand(a.configCmd(), a.overrideCmd(), a.holdCmd(), a.unholdCmd(), a.relaxCmd(), a.installedCmd())
-	for _, c := range extraCommands {
-		root.AddCommand(c(a))
-	}
+	root.AddCommand(
+		a.configCmd(), a.setupCmd(), a.installedCmd(), a.scanCmd(), a.planCmd(),
+		a.overrideCmd(), a.holdCmd(), a.unholdCmd(), a.relaxCmd(),
+		a.applyCmd(), a.rehearseCmd(), a.cancelCmd(), a.historyCmd(), a.statusCmd(), a.checkNowCmd(),
+		a.runCmd(), a.reloadCmd(), a.serviceCmd(), a.demoCmd(),
+	)
 	return root
 }
-
-// extraCommands lets other files of this package add commands.
-var extraCommands []func(*app) *cobra.Command
 
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).demoCmd) }
 
 // DefaultDemoDir is the work folder of `upkeep demo` unless --dir is given,
 // relative to the current folder.
@@ -26,10 +23,6 @@ type DemoOptions struct {
 	Out     io.Writer
 }
 
-// Demo runs `upkeep demo`. cmd/upkeep sets it (to quickstart.Run): the demo
-// runs a central repository, which agent/ may not import.
-var Demo func(ctx context.Context, o DemoOptions) error
-
 func (a *app) demoCmd() *cobra.Command {
 	o := DemoOptions{Dir: DefaultDemoDir}
 	cmd := &cobra.Command{
@@ -40,13 +33,13 @@ func (a *app) demoCmd() *cobra.Command {
 			"updates, and shows the result and the history. Ctrl-C stops everything it started; the folder stays.",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if Demo == nil {
+			if a.Demo == nil {
 				return errors.New("this build of upkeep has no demo: run it from cmd/upkeep (go run ./cmd/upkeep demo)")
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			o.Out = a.out
-			return Demo(ctx, o)
+			return a.Demo(ctx, o)
 		},
 	}
 	f := cmd.Flags()

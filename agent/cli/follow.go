@@ -29,6 +29,7 @@ type follower struct {
 	started time.Time
 	n       int // the number of the step in progress: events carry names, the steps are counted
 	events  []api.RunEvent
+	own     bool // the command started the run: Ctrl-C stops it in this process
 }
 
 // event shows one event as the runner's apply.Event would be.
@@ -68,14 +69,18 @@ func logPhase(line string) (phase, rest string) {
 }
 
 // follow shows run's events as they happen until the run ends, then
-// returns the run as it ended. When ctx ends first (Ctrl-C) or the agent
-// goes away, the run goes on in the agent: the error says so and how to
-// follow it.
-func follow(ctx context.Context, cl *api.Client, run *api.Run, f *follower) (*api.Run, error) {
+// returns the run as it ended. When ctx ends first (Ctrl-C), a run of the
+// running agent goes on there, and the error says so and how to follow
+// it; a run this command started in its own process is cancelled while
+// the ERP is untouched, else followed to its end (stopping mid-way could
+// leave the ERP half updated).
+func follow(ctx context.Context, link agentLink, run *api.Run, f *follower) (*api.Run, error) {
 	f.started = run.Started
-	err := cl.WatchRun(ctx, run.ID, 0, f.event)
+	err := link.cl.WatchRun(ctx, run.ID, 0, f.event)
 	var ue *api.UnreachableError
 	switch {
+	case ctx.Err() != nil && link.local != nil && f.own:
+		return stopHere(link.cl, run, f)
 	case ctx.Err() != nil:
 		return nil, withCode(ExitError, fmt.Errorf("interrupted: this command stopped following %s %s; the run goes on in the agent "+
 			"(it ends updated and healthy, or restores the instance as before). Follow it with upkeep history %s, or upkeep status; "+
@@ -87,7 +92,30 @@ func follow(ctx context.Context, cl *api.Client, run *api.Run, f *follower) (*ap
 	case err != nil:
 		return nil, err
 	}
+	return link.cl.Run(ctx, run.ID)
+}
+
+// stopHere stops a run of this process at Ctrl-C: cancelled before its
+// point of no return, else followed to its end.
+func stopHere(cl *api.Client, run *api.Run, f *follower) (*api.Run, error) {
+	ctx := context.Background()
+	if _, err := cl.Cancel(ctx, run.ID); err != nil {
+		if f.p != nil {
+			f.p.print(fmt.Sprintf("interrupted, but %v; waiting for the run to end", err))
+		}
+		if err := cl.WatchRun(ctx, run.ID, f.lastSeq(), f.event); err != nil {
+			return nil, err
+		}
+	}
 	return cl.Run(ctx, run.ID)
+}
+
+// lastSeq is the number of the last event seen.
+func (f *follower) lastSeq() int64 {
+	if len(f.events) == 0 {
+		return 0
+	}
+	return f.events[len(f.events)-1].Seq
 }
 
 // warnings are the warnings among the events.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -31,24 +30,11 @@ func (a *app) historyCmd() *cobra.Command {
 		Use:   "history [RUN]",
 		Short: "List the apply runs, or show one run's steps with their timing and output",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: a.agentCmd("", func(cmd *cobra.Command, args []string, _ *config.Config, cl *api.Client) error {
+		RunE: a.agentCmd("", func(cmd *cobra.Command, args []string, _ *config.Config, link agentLink) error {
 			if len(args) == 0 {
-				return a.agentRuns(cmd.Context(), cl, limit)
+				return a.agentRuns(cmd.Context(), link.cl, limit)
 			}
-			d, err := a.agentRun(cmd, cl, args[0])
-			if err != nil {
-				return err
-			}
-			return a.print(d, func(w io.Writer) { printRun(w, d, outputs) })
-		}, func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
-			if len(args) == 0 {
-				runs, err := st.Runs(cmd.Context(), limit)
-				if err != nil {
-					return err
-				}
-				return a.print(runs, func(w io.Writer) { printRuns(w, runs) })
-			}
-			d, err := journaledRun(cmd.Context(), st, args[0])
+			d, err := a.agentRun(cmd, link, args[0])
 			if err != nil {
 				return err
 			}
@@ -58,26 +44,6 @@ func (a *app) historyCmd() *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to list")
 	cmd.Flags().BoolVar(&outputs, "output", false, "show every step's output (by default only failed steps')")
 	return cmd
-}
-
-// journaledRun is run arg with its steps and drift report, from the state database.
-func journaledRun(ctx context.Context, st *store.Store, arg string) (runDetail, error) {
-	id, err := runNumber(arg)
-	if err != nil {
-		return runDetail{}, err
-	}
-	r, err := st.Run(ctx, id)
-	if err != nil {
-		return runDetail{}, err
-	}
-	d := runDetail{Run: r}
-	if r.Drift != "" {
-		d.Drift = &apply.Drift{}
-		if err := json.Unmarshal([]byte(r.Drift), d.Drift); err != nil {
-			return runDetail{}, fmt.Errorf("run %d: its drift report is unreadable: %w", id, err)
-		}
-	}
-	return d, nil
 }
 
 // runNumber reads a RUN argument.
@@ -106,13 +72,13 @@ func (a *app) agentRuns(ctx context.Context, cl *api.Client, limit int) error {
 // agentRun is one of the agent's runs with its steps. A run still going
 // is followed to its end, its progress shown as apply shows it; Ctrl-C
 // stops following, not the run.
-func (a *app) agentRun(cmd *cobra.Command, cl *api.Client, arg string) (runDetail, error) {
+func (a *app) agentRun(cmd *cobra.Command, link agentLink, arg string) (runDetail, error) {
 	if _, err := runNumber(arg); err != nil {
 		return runDetail{}, err
 	}
 	ctx, stop := interruptible(cmd)
 	defer stop()
-	run, err := cl.Run(ctx, arg)
+	run, err := link.cl.Run(ctx, arg)
 	if err != nil {
 		return runDetail{}, err
 	}
@@ -120,7 +86,7 @@ func (a *app) agentRun(cmd *cobra.Command, cl *api.Client, arg string) (runDetai
 	if run.Ended == nil {
 		fl.p = newProgress(a.errOut)
 	}
-	if run, err = follow(ctx, cl, run, fl); err != nil {
+	if run, err = follow(ctx, link, run, fl); err != nil {
 		return runDetail{}, err
 	}
 	return runDetail{Run: journalRun(run, fl), Drift: applyDrift(run.Drift)}, nil

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -12,17 +10,6 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/agent/scan"
-	"github.com/upkeep-erp/upkeep/agent/store"
-)
-
-func init() { extraCommands = append(extraCommands, (*app).rehearseCmd) }
-
-// Exit codes of rehearse and of apply's rehearsal policy, documented in docs/CLI.md.
-const (
-	ExitRehearsalFailed = 9  // the rehearsal ran and failed; production was not touched
-	ExitNotRehearsed    = 10 // the configuration requires a passed rehearsal of the plan, and there is none
 )
 
 func (a *app) rehearseCmd() *cobra.Command {
@@ -34,98 +21,51 @@ func (a *app) rehearseCmd() *cobra.Command {
 			"loopback port and runs the apply procedure on it; then it removes the copy. With [rehearsal.test_instance] it runs on that " +
 			"instance instead and puts it back as it was. The run is recorded with the plan's hash (upkeep history).",
 		Args: cobra.MaximumNArgs(1),
-		RunE: a.agentCmd("rehearse", func(cmd *cobra.Command, args []string, c *config.Config, cl *api.Client) error {
-			return a.rehearseViaAgent(cmd, args, c, cl, f)
-		}, func(cmd *cobra.Command, args []string, c *config.Config, st *store.Store) error {
-			return a.rehearse(cmd, args, c, st, f)
+		RunE: a.agentCmd("rehearse", func(cmd *cobra.Command, args []string, c *config.Config, link agentLink) error {
+			return a.rehearse(cmd, args, c, link, f)
 		}),
 	}
 	f.addPlanFlags(cmd)
 	return cmd
 }
 
-func (a *app) rehearse(cmd *cobra.Command, args []string, c *config.Config, st *store.Store, f scanFlags) error {
+// rehearse has the agent plan again, refuse a plan other than the one
+// shown here, and rehearse it; the run's progress is shown as it happens.
+func (a *app) rehearse(cmd *cobra.Command, args []string, c *config.Config, link agentLink, f scanFlags) error {
+	cl := link.cl
 	ctx, stop := interruptible(cmd)
 	defer stop()
-	w, err := openWriter(c)
-	if err != nil {
-		return err
-	}
-	t, err := rehearsalTarget(c, w)
-	if err != nil {
-		return err
-	}
-	af := applyFlags{scanFlags: f}
-	r := a.runner(c, st, w, af)
-	plan, err := a.planFor(cmd, args, c, st, af)
+	plan, req, err := agentPlan(ctx, cl, args, f)
 	if err != nil {
 		return err
 	}
 	if len(plan.Changes)+len(plan.Disable) == 0 {
 		return a.print(map[string]string{"result": "up to date"}, func(w io.Writer) { fmt.Fprintln(w, "Nothing to rehearse: the instance is up to date.") })
 	}
-	r.Rescan = a.rescanner(cmd, c, st, af, plan)
+	// The rehearsal's own steps come before the plan's (4 on a copy, 3 on
+	// the test instance) and one after: m of "[n/m]", as the runner counts.
+	on, words, setup := apply.OnCopy, "a throwaway copy", 4
+	if c.TestInstanceConfig() != nil {
+		on, words, setup = apply.OnTestInstance, "the test instance", 3
+	}
 	if !a.json {
 		printPlan(a.out, plan)
-		fmt.Fprintf(a.out, "\nRehearsing on %s; production is not touched.\n", targetWords(t))
+		fmt.Fprintf(a.out, "\nRehearsing on %s; production is not touched.\n", words)
 	}
-	res, err := r.Rehearse(store.WithRunBy(ctx, who()), plan, t)
-	return a.rehearsed(res, err)
-}
-
-// rehearsalTarget is where the configuration says rehearsals run: the
-// test instance, else throwaway copies of the production ERP prod.
-func rehearsalTarget(c *config.Config, prod erp.Writer) (apply.Target, error) {
-	var inst erp.Writer
-	if tc := c.TestInstanceConfig(); tc != nil {
-		w, err := openWriter(tc)
-		if err != nil {
-			return apply.Target{}, fmt.Errorf("rehearsal.test_instance: %w", err)
-		}
-		inst = w
-	}
-	t, err := apply.NewTarget(prod, inst, c.Rehearsal.TestInstanceHealth())
-	return t, withCode(ExitUsage, err)
-}
-
-func targetWords(t apply.Target) string {
-	if t.Instance != nil {
-		return "the test instance"
-	}
-	return "a throwaway copy"
-}
-
-// recoverRehearsal cleans up a rehearsal a crash left unfinished, before
-// anything else uses the lock; the progress shows what it did.
-func (a *app) recoverRehearsal(ctx context.Context, c *config.Config, w erp.Writer, r *apply.Runner) error {
-	t, err := rehearsalTarget(c, w)
+	run, err := cl.Rehearse(ctx, api.RunRequest{PlanHash: plan.Hash, Plan: req})
 	if err != nil {
-		t = apply.Target{} // the copy's files are removed all the same
+		return startRefused(ctx, cl, err)
 	}
-	_, err = r.RecoverRehearsal(ctx, t)
-	return err
-}
-
-// requireRehearsal refuses a plan without a passed rehearsal when the
-// configuration requires one.
-func requireRehearsal(ctx context.Context, c *config.Config, st *store.Store, plan *scan.Plan) error {
-	if !c.Schedule.Policy.RequireRehearsal {
-		return nil
+	fl := &follower{p: newProgress(a.errOut), steps: len(apply.Steps(plan)) + setup + 1, own: true}
+	ended, err := follow(ctx, link, run, fl)
+	if err != nil {
+		return err
 	}
-	return withCode(ExitNotRehearsed, apply.RequireRehearsal(ctx, st, plan.Hash))
-}
-
-// rehearsed prints a rehearsal's result and maps its error to an exit code.
-func (a *app) rehearsed(res *apply.RehearsalResult, err error) error {
-	if res != nil {
-		if perr := a.print(res, func(w io.Writer) { printRehearsal(w, res) }); perr != nil {
-			return perr
-		}
+	res := fl.rehearsal(ended, on)
+	if err := a.print(res, func(w io.Writer) { printRehearsal(w, res) }); err != nil {
+		return err
 	}
-	if errors.Is(err, apply.ErrRehearsalFailed) && !errors.Is(err, apply.ErrPlanChanged) {
-		return withCode(ExitRehearsalFailed, err)
-	}
-	return applyCode(err)
+	return rehearsalOutcome(ended)
 }
 
 func printRehearsal(w io.Writer, r *apply.RehearsalResult) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,20 +80,17 @@ func rehearseThenApply(t *testing.T, conf string) {
 
 // TestRehearsedExitCodes maps a rehearsal's outcome to its exit code.
 func TestRehearsedExitCodes(t *testing.T) {
-	a := &app{out: io.Discard, errOut: io.Discard}
-	failed := &apply.RehearsalResult{Result: apply.Result{Run: 3, State: store.RunFailedRestored, FailedStep: "post x", Error: "exit status 1"}, On: apply.OnCopy}
 	for _, c := range []struct {
-		res  *apply.RehearsalResult
 		err  error
 		code int
 	}{
-		{&apply.RehearsalResult{Passed: true}, nil, ExitOK},
-		{failed, fmt.Errorf("%w: step", apply.ErrRehearsalFailed), ExitRehearsalFailed},
-		{nil, fmt.Errorf("%w: held", apply.ErrLocked), ExitLocked},
-		{nil, fmt.Errorf("%w: changed", apply.ErrPlanChanged), ExitPlanChanged},
-		{failed, fmt.Errorf("%w: step %q: %w", apply.ErrRehearsalFailed, "preflight", apply.ErrPlanChanged), ExitPlanChanged},
+		{nil, ExitOK},
+		{fmt.Errorf("%w: step", apply.ErrRehearsalFailed), ExitRehearsalFailed},
+		{fmt.Errorf("%w: held", apply.ErrLocked), ExitLocked},
+		{fmt.Errorf("%w: changed", apply.ErrPlanChanged), ExitPlanChanged},
+		{fmt.Errorf("%w: step %q: %w", apply.ErrRehearsalFailed, "preflight", apply.ErrPlanChanged), ExitPlanChanged},
 	} {
-		err := a.rehearsed(c.res, c.err)
+		err := agentCode(c.err)
 		var ce cliutil.CodeError
 		got := ExitOK
 		if errors.As(err, &ce) {

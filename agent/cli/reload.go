@@ -1,22 +1,15 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/store"
-	"github.com/upkeep-erp/upkeep/platform"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).reloadCmd) }
 
 func (a *app) reloadCmd() *cobra.Command {
 	return &cobra.Command{
@@ -29,7 +22,7 @@ func (a *app) reloadCmd() *cobra.Command {
 				return fmt.Errorf("%w\nNothing was reloaded: a running agent goes on with the configuration in use. "+
 					"Fix the file (upkeep config check), then upkeep reload again", err)
 			}
-			link, err := a.agent(cmd.Context(), c, "reload")
+			link, err := a.running(cmd.Context(), c, "reload")
 			if err != nil {
 				return err
 			}
@@ -80,45 +73,5 @@ func printReloaded(w io.Writer, r *api.Reloaded) {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "Note:", n)
-	}
-}
-
-// notifyReload catches the platform's reload signals (SIGHUP; none on
-// Windows) on the returned channel, so that one no longer stops the agent.
-func notifyReload() chan os.Signal {
-	ch := make(chan os.Signal, 1)
-	if sigs := platform.ReloadSignals(); len(sigs) > 0 {
-		signal.Notify(ch, sigs...)
-	}
-	return ch
-}
-
-// reloadOnSignal reloads the configuration on each signal from ch until
-// ctx ends: a file with an error is logged and recorded as a warning
-// event, and the configuration in use stays.
-func (d *daemon) reloadOnSignal(ctx context.Context, ch chan os.Signal, ev *store.Events) {
-	defer signal.Stop(ch)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case sig := <-ch:
-			d.reloadNow(ctx, ev, sig.String())
-		}
-	}
-}
-
-// reloadNow is one reload asked by a signal.
-func (d *daemon) reloadNow(ctx context.Context, ev *store.Events, sig string) {
-	r, err := d.b.Reload(ctx, api.Caller{User: "signal " + sig})
-	if err == nil {
-		d.log.Info("configuration reloaded on signal", "signal", sig, "changed", r.Changed, "restart_needed", r.Restart)
-		return
-	}
-	d.log.Error("configuration not reloaded; the agent goes on with the one in use", "signal", sig, "err", err)
-	_, _, aerr := ev.Add(ctx, store.Event{Kind: "config-rejected", Level: "warning",
-		Title: "The changed configuration was not loaded", Body: err.Error() + "\nFix the file (upkeep config check), then upkeep reload."})
-	if aerr != nil {
-		d.log.Error("record event", "err", aerr)
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -12,12 +11,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/scan"
-	"github.com/upkeep-erp/upkeep/agent/scanner"
-	"github.com/upkeep-erp/upkeep/agent/store"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).scanCmd, (*app).planCmd) }
 
 // scanFlags are the requests a scan or plan may carry.
 type scanFlags struct {
@@ -31,18 +25,12 @@ func (a *app) scanCmd() *cobra.Command {
 		Use:   "scan",
 		Short: "Show the patches, updates, upgrades, blocked updates and new modules this instance can take",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: a.agentCmd("scan", func(cmd *cobra.Command, _ []string, _ *config.Config, cl *api.Client) error {
-			r, err := cl.Scan(cmd.Context(), api.ScanRequest{Install: f.install, IncludeUpgrades: f.upgrades})
+		RunE: a.agentCmd("scan", func(cmd *cobra.Command, _ []string, _ *config.Config, link agentLink) error {
+			r, err := link.cl.Scan(cmd.Context(), api.ScanRequest{Install: f.install, IncludeUpgrades: f.upgrades})
 			if err != nil {
 				return err
 			}
 			return a.print(r.Report, func(w io.Writer) { printReport(w, r.Report, colors(a.out)) })
-		}, func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
-			rep, err := a.scan(cmd, c, st, f)
-			if err != nil {
-				return err
-			}
-			return a.print(rep, func(w io.Writer) { printReport(w, rep, colors(a.out)) })
 		}),
 	}
 	cmd.Flags().StringSliceVar(&f.install, "install", nil, "modules to install (comma-separated or repeated)")
@@ -56,22 +44,12 @@ func (a *app) planCmd() *cobra.Command {
 		Use:   "plan",
 		Short: "Turn a scan into the exact changes to apply, in order, with the scripts that will run and a stable hash",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: a.agentCmd("", func(cmd *cobra.Command, _ []string, _ *config.Config, cl *api.Client) error {
-			p, err := cl.Plan(cmd.Context(), f.planRequest())
+		RunE: a.agentCmd("", func(cmd *cobra.Command, _ []string, _ *config.Config, link agentLink) error {
+			p, err := link.cl.Plan(cmd.Context(), f.planRequest())
 			if err != nil {
 				return err
 			}
 			return a.print(p, func(w io.Writer) { printPlan(w, &p.Plan) })
-		}, func(cmd *cobra.Command, _ []string, c *config.Config, st *store.Store) error {
-			rep, err := a.scan(cmd, c, st, f)
-			if err != nil {
-				return err
-			}
-			p, err := rep.Plan(scan.PlanOptions{IncludeUpgrades: f.upgrades, DisableBlockers: f.disableBlockers})
-			if err != nil {
-				return err
-			}
-			return a.print(p, func(w io.Writer) { printPlan(w, p) })
 		}),
 	}
 	f.addPlanFlags(cmd)
@@ -97,33 +75,4 @@ func interruptible(cmd *cobra.Command) (ctx context.Context, stop context.Cancel
 	ctx, stop = signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	cmd.SetContext(ctx)
 	return ctx, stop
-}
-
-// scan reads the ERP, fetches what the subscribed repositories list for it,
-// applies the policy and saves the report (agent/scanner), with the exit
-// codes of the command line.
-func (a *app) scan(cmd *cobra.Command, c *config.Config, st *store.Store, f scanFlags) (*scan.Report, error) {
-	r, err := openERP(c)
-	if err != nil {
-		return nil, withCode(ExitUsage, err)
-	}
-	rep, err := scanner.Scan(cmd.Context(), c, st, r, scanner.Request{Install: f.install, IncludeUpgrades: f.upgrades})
-	return rep, scanCode(err)
-}
-
-// scanCode gives a scanner error its exit code.
-func scanCode(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, scanner.ErrUntrusted):
-		return withCode(ExitUntrusted, err)
-	case errors.Is(err, scanner.ErrRepository):
-		return withCode(ExitRepository, err)
-	case errors.Is(err, scanner.ErrERP):
-		return withCode(ExitERP, err)
-	case errors.Is(err, scanner.ErrConfig):
-		return withCode(ExitUsage, err)
-	}
-	return err
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,10 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
+	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/host"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).setupCmd) }
 
 // setupResult is what upkeep setup did and what the admin still has to do.
 type setupResult struct {
@@ -56,7 +56,7 @@ func (a *app) setupCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&system, "trytond", tryton.DebianTrytond, "the system trytond package folder the overlay links to")
+	cmd.Flags().StringVar(&system, "trytond", host.DefaultTrytond, "the system trytond package folder the overlay links to")
 	return cmd
 }
 
@@ -68,13 +68,13 @@ func setupTryton(cmd *cobra.Command, c *config.Config, system string) (*setupRes
 	if t.ModulesOverlay == "" {
 		return nil, withCode(ExitUsage, fmt.Errorf("erp.tryton.modules_overlay is empty: set it to a folder of its own for the module overlay, e.g. /var/lib/upkeep/tryton-overlay, then run upkeep setup again"))
 	}
-	added, err := tryton.EnsureOverlay(t.ModulesOverlay, system)
+	added, err := host.TrytonOverlay(c, system)
 	if err != nil {
 		return nil, fmt.Errorf("build the module overlay: %w", err)
 	}
 	res := &setupResult{ERP: "tryton", Overlay: t.ModulesOverlay, Added: len(added)}
 	res.Todo = serverTodo(c, res)
-	mods, err := readInstalled(cmd, c)
+	mods, err := readInstalled(cmd.Context(), c)
 	if err != nil {
 		res.Todo = append(res.Todo, "make the installed modules readable through the overlay (see the error below), then run upkeep setup again")
 		return res, withCode(ExitERP, fmt.Errorf("the overlay is built, but %w", err))
@@ -92,7 +92,7 @@ func serverTodo(c *config.Config, res *setupResult) []string {
 	case s.SystemdUnit != "":
 		return []string{fmt.Sprintf("make the unit %s start trytond with the overlay first on its module path: systemctl edit %s, add [Service] Environment=%s", s.SystemdUnit, s.SystemdUnit, want)}
 	case s.PIDFile != "":
-		res.Start = tryton.ServerCommand(trytonConfig(c.ERP.Tryton), s.PIDFile, "")
+		res.Start = host.TrytonServerCommand(c, s.PIDFile)
 		if !slices.ContainsFunc(s.Start, func(arg string) bool { return pythonPathFirst(arg, want) }) {
 			line, _ := json.Marshal(res.Start) // a TOML array too
 			return []string{fmt.Sprintf("erp.server.start has no %s argument: unless its program sets that itself, set start = %s", want, line)}
@@ -119,4 +119,21 @@ func printSetup(w io.Writer, r *setupResult) {
 // alone or with further entries after it.
 func pythonPathFirst(arg, want string) bool {
 	return arg == want || strings.HasPrefix(arg, want+string(filepath.ListSeparator))
+}
+
+// readInstalled reads the installed modules; failure means the ERP cannot be read.
+func readInstalled(ctx context.Context, c *config.Config) ([]erp.Module, error) {
+	h, err := host.Open(c)
+	var r erp.Reader
+	if err == nil {
+		r, err = h.Reader()
+	}
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	mods, err := r.Installed(ctx)
+	if err != nil {
+		return nil, withCode(ExitERP, fmt.Errorf("read the installed modules (%s): %w", r.Kind(), err))
+	}
+	return mods, nil
 }

@@ -11,12 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
-	"github.com/upkeep-erp/upkeep/agent/api/backend"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/store"
 )
-
-func init() { extraCommands = append(extraCommands, (*app).statusCmd, (*app).checkNowCmd) }
 
 // statusView is `upkeep status`: the Monday-morning view.
 type statusView struct {
@@ -28,70 +24,35 @@ type statusView struct {
 	Events      []api.Event `json:"events"` // the latest, oldest first
 }
 
-// statusSource is what status reads: the agent's local API, or the state
-// database through a backend of its own.
-type statusSource interface {
-	Status(ctx context.Context) (*api.Status, error)
-	Runs(ctx context.Context, limit int) ([]api.Run, error)
-	Events(ctx context.Context, q api.EventQuery) ([]api.Event, error)
-}
-
 func (a *app) statusCmd() *cobra.Command {
 	var runs, events int
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the last check, the run in progress, the last runs and the last events (through the agent when it runs)",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.load()
-			if err != nil {
-				return err
+		RunE: a.agentCmd("", func(cmd *cobra.Command, _ []string, _ *config.Config, link agentLink) error {
+			v := statusView{Agent: link.st}
+			st := link.st
+			if st == nil {
+				v.Unreachable = link.why
+				var err error
+				if st, err = link.cl.Status(cmd.Context()); err != nil {
+					return err
+				}
 			}
-			src, st, v, done, err := a.openStatus(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := v.fill(cmd.Context(), src, runs, events); err != nil {
+			if err := v.fill(cmd.Context(), link.cl, runs, events); err != nil {
 				return err
 			}
 			return a.print(v, func(w io.Writer) { printStatus(w, st, v) })
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&runs, "runs", 5, "how many runs to show")
 	cmd.Flags().IntVar(&events, "events", 10, "how many events to show")
 	return cmd
 }
 
-// openStatus asks the running agent, or reads the state database when no
-// agent answers (or this user may not talk to it, or --no-agent); done
-// closes what it opened.
-func (a *app) openStatus(ctx context.Context, c *config.Config) (statusSource, *api.Status, statusView, func(), error) {
-	var v statusView
-	link, err := a.agent(ctx, c, "")
-	if err != nil {
-		return nil, nil, v, nil, err
-	}
-	if link.cl != nil {
-		v.Agent = link.st
-		return link.cl, link.st, v, func() {}, nil
-	}
-	v.Unreachable = link.why
-	db, err := store.Open(c.State.Dir, nil)
-	if err != nil {
-		return nil, nil, v, nil, err
-	}
-	var src statusSource = backend.New(backend.Options{Config: c, Store: db})
-	st, err := src.Status(ctx)
-	if err != nil {
-		db.Close()
-		return nil, nil, v, nil, err
-	}
-	return src, st, v, func() { db.Close() }, nil
-}
-
 // fill reads the last runs and events.
-func (v *statusView) fill(ctx context.Context, src statusSource, runs, events int) error {
+func (v *statusView) fill(ctx context.Context, src *api.Client, runs, events int) error {
 	var err error
 	if v.Runs, err = src.Runs(ctx, max(runs, 1)); err != nil {
 		return err
@@ -102,7 +63,7 @@ func (v *statusView) fill(ctx context.Context, src statusSource, runs, events in
 }
 
 // lastEvents pages through the history and keeps the last n events.
-func lastEvents(ctx context.Context, src statusSource, n int) ([]api.Event, error) {
+func lastEvents(ctx context.Context, src *api.Client, n int) ([]api.Event, error) {
 	const page = 1000
 	out := []api.Event{}
 	var since int64
@@ -209,7 +170,7 @@ func (a *app) checkNowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			link, err := a.agent(cmd.Context(), c, "check-now")
+			link, err := a.running(cmd.Context(), c, "check-now")
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,5 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "demo-erp" {
 		os.Exit(democli.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
-	cli.Demo = quickstart.Run
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.Program{Demo: quickstart.Run}.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -3,6 +3,7 @@ package archtest
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -47,6 +48,30 @@ var rules = []rule{
 	{from: []string{""}, mustNot: []string{"cmd"}},
 }
 
+// guard keeps the packages of trees (but those in shared, exactly) for
+// the packages of the trees in by: no other package imports them.
+type guard struct {
+	trees  []string
+	shared []string // packages under trees that any package may import
+	by     []string
+	why    string
+}
+
+// guards are DESIGN.md's "one place" rules: an ERP adapter is built only
+// by the agent's assembly (agent/host), where each one registers.
+var guards = []guard{
+	{trees: []string{"agent/erp"}, shared: []string{"agent/erp", "agent/erp/proc", "agent/erp/dbcopy", "agent/erp/erptest"},
+		by: []string{"agent/host", "agent/erp", "bench"}, why: "the ERP adapters are built in one place, agent/host"},
+}
+
+// reason says why g forbids the module package rel to import imp (module-relative), or "".
+func (g guard) reason(rel, imp string) string {
+	if !inAny(imp, g.trees) || slices.Contains(g.shared, imp) || inAny(rel, g.by) {
+		return ""
+	}
+	return fmt.Sprintf("only %s may import %s (but %s): %s", treeList(g.by), treeList(g.trees), strings.Join(g.shared, ", "), g.why)
+}
+
 // pureThirdParty are the only non-standard packages pure packages may import.
 var pureThirdParty = []string{"github.com/BurntSushi/toml"}
 
@@ -71,6 +96,7 @@ func Check(module string, pkgs []Package) []Violation {
 				out = append(out, r.check(module, p, rel)...)
 			}
 		}
+		out = append(out, checkGuards(module, p, rel)...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Package != out[j].Package {
@@ -87,6 +113,24 @@ func (r rule) check(module string, p Package, rel string) []Violation {
 	for _, imp := range p.Imports {
 		if reason := r.reason(module, imp); reason != "" {
 			out = append(out, Violation{Package: p.ImportPath, Import: imp, Reason: reason})
+		}
+	}
+	return out
+}
+
+// checkGuards returns the violations of the guards by package p
+// (module-relative path rel).
+func checkGuards(module string, p Package, rel string) []Violation {
+	var out []Violation
+	for _, imp := range p.Imports {
+		irel, ok := relative(module, imp)
+		if !ok {
+			continue
+		}
+		for _, g := range guards {
+			if reason := g.reason(rel, irel); reason != "" {
+				out = append(out, Violation{Package: p.ImportPath, Import: imp, Reason: reason})
+			}
 		}
 	}
 	return out

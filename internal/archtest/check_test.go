@@ -41,6 +41,14 @@ func TestCheckSyntheticPackages(t *testing.T) {
 		{"agent/apply", mod + "/agent/store", ""},
 		{"internal/archtest", mod + "/cmd/upkeep", "must not import cmd"},
 		{"cmd/upkeep", mod + "/agent/api", ""},
+		{"agent/host", mod + "/agent/erp/tryton", ""},
+		{"agent/cli", mod + "/agent/erp/tryton", "built in one place, agent/host"},
+		{"agent/api/backend", mod + "/agent/erp/odoo", "built in one place, agent/host"},
+		{"quickstart", mod + "/agent/erp/demo", "built in one place, agent/host"},
+		{"quickstart", mod + "/agent/erp/proc", ""},
+		{"agent/cli", mod + "/agent/erp", ""},
+		{"agent/erp/tryton", mod + "/agent/erp/dbcopy", ""},
+		{"bench/downtime", mod + "/agent/erp/tryton", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+"→"+tt.imp, func(t *testing.T) {

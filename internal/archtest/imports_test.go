@@ -1,6 +1,11 @@
 package archtest
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // TestModuleImports fails on every import of the module's packages that
 // DESIGN.md's rules forbid; packages that do not exist yet are not checked.
@@ -14,5 +19,26 @@ func TestModuleImports(t *testing.T) {
 	}
 	for _, v := range Check(module, pkgs) {
 		t.Errorf("forbidden import: %s", v)
+	}
+}
+
+// TestOneAssembly: outside its own package, the apply runner is built in
+// agent/host alone (the backend and the command line ask it for one).
+func TestOneAssembly(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	module, _, _ := strings.Cut(strings.TrimPrefix(string(gomod), "module "), "\n")
+	built, err := Literals(root, module+"/agent/apply", "Runner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built) != 1 || built[0].Dir != "agent/host" {
+		t.Errorf("apply.Runner is built in %+v; want it built in agent/host only", built)
 	}
 }

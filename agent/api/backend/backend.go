@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/host"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
 	"github.com/upkeep-erp/upkeep/agent/schedule"
@@ -28,12 +30,15 @@ type Options struct {
 	// Events is the agent's event log, shared with the schedule (nil: a
 	// new one over Store).
 	Events *store.Events
-	// OpenERP returns the reader of the configured ERP (nil: the ERP
-	// cannot be read through the service).
-	OpenERP func(*config.Config) (erp.Reader, error)
-	// OpenWriter returns the write side of the configured ERP (nil:
-	// applies are not available).
-	OpenWriter func(*config.Config) (erp.Writer, error)
+	// Open assembles the agent's parts for a configuration (host.Open;
+	// nil: the ERP can be neither read nor changed through the service).
+	Open func(*config.Config) (*host.Host, error)
+	// ForceUnhealthy has applies go on although the ERP fails its health
+	// check before they start (upkeep --no-agent apply --force-unhealthy).
+	ForceUnhealthy bool
+	// ShowRecovery, when set, receives the runner's events of the
+	// recoveries this backend drives (the command line shows them).
+	ShowRecovery func(apply.Event)
 	// Schedule tells what the schedule is doing (nil: no schedule runs).
 	Schedule func() schedule.Status
 	Version  string
@@ -220,9 +225,6 @@ func (b *Backend) scan(ctx context.Context, req scanner.Request) (*scan.Report, 
 }
 
 func (b *Backend) scanLocked(ctx context.Context, req scanner.Request) (*scan.Report, error) {
-	if b.o.OpenERP == nil {
-		return nil, &api.NotAvailableError{Feature: "scanning through the service"}
-	}
 	c := b.config()
 	r, err := b.openERP(c)
 	if err != nil {
@@ -253,9 +255,6 @@ func (b *Backend) plan(ctx context.Context, req scanner.Request) (*scan.Plan, er
 
 // unsaved reads the ERP and scans without saving the report.
 func (b *Backend) unsaved(ctx context.Context, req scanner.Request) (*scan.Report, error) {
-	if b.o.OpenERP == nil {
-		return nil, &api.NotAvailableError{Feature: "scanning through the service"}
-	}
 	c := b.config()
 	r, err := b.openERP(c)
 	if err != nil {
@@ -287,9 +286,6 @@ func planRequest(req api.PlanRequest) scanner.Request {
 
 // Installed reads the ERP's installed modules and compares them with the ledger.
 func (b *Backend) Installed(ctx context.Context) ([]api.InstalledModule, error) {
-	if b.o.OpenERP == nil {
-		return nil, &api.NotAvailableError{Feature: "reading the ERP through the service"}
-	}
 	r, err := b.openERP(b.config())
 	if err != nil {
 		return nil, err

@@ -11,8 +11,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/api/backend"
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/agent/erp/demo"
+	"github.com/upkeep-erp/upkeep/agent/host"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/repo/sample"
@@ -48,8 +47,7 @@ func newBackend(t *testing.T) (*backend.Backend, *store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	open := func(c *config.Config) (erp.Reader, error) { return demo.New(demo.Config{Dir: c.ERP.Demo.Dir}) }
-	return backend.New(backend.Options{Config: c, Store: st, OpenERP: open, Version: "v-test", Started: time.Now()}), st
+	return backend.New(backend.Options{Config: c, Store: st, Open: host.Open, Version: "v-test", Started: time.Now()}), st
 }
 
 var root = api.Caller{User: "root", UID: "0", CanAct: true}

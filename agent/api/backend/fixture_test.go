@@ -18,9 +18,8 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api/backend"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/agent/erp/demo"
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
-	"github.com/upkeep-erp/upkeep/agent/erp/proc"
+	"github.com/upkeep-erp/upkeep/agent/host"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/repo"
@@ -200,9 +199,7 @@ dir = "state"
 		t.Fatal(err)
 	}
 	a.ev = store.NewEvents(a.st)
-	a.b = backend.New(backend.Options{Config: c, Store: a.st, Events: a.ev, Version: "v-test", Started: time.Now(),
-		OpenERP:    func(c *config.Config) (erp.Reader, error) { return demo.New(demo.Config{Dir: c.ERP.Demo.Dir}) },
-		OpenWriter: func(c *config.Config) (erp.Writer, error) { return openWriter(c) }})
+	a.b = backend.New(backend.Options{Config: c, Store: a.st, Events: a.ev, Version: "v-test", Started: time.Now(), Open: host.Open})
 	t.Cleanup(func() {
 		c, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -212,15 +209,13 @@ dir = "state"
 	return a
 }
 
-// openWriter is the demo ERP's write side as the agent builds it.
+// openWriter is the ERP's write side as the agent opens it.
 func openWriter(c *config.Config) (erp.Writer, error) {
-	s := c.ERP.Server
-	srv, err := proc.New(proc.Config{PIDFile: s.PIDFile, Start: s.Start, StopTimeout: s.StopTimeout.Duration})
+	h, err := host.Open(c)
 	if err != nil {
 		return nil, err
 	}
-	d := c.ERP.Demo
-	return demo.NewWriter(demo.Config{Dir: d.Dir, URL: d.URL, Command: d.Command, Server: srv})
+	return h.Writer()
 }
 
 // erpHealthy asks the demo ERP's own health endpoint.

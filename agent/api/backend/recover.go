@@ -20,14 +20,17 @@ func (b *Backend) Recover(ctx context.Context) (*apply.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.o.OpenWriter == nil {
+	if b.o.Open == nil {
 		if p != nil {
 			return nil, b.unrecoverable(ctx, p, fmt.Errorf("this agent cannot apply to erp.kind %q", b.config().ERP.Kind))
 		}
 		return nil, nil
 	}
-	c := b.config()
-	w, err := b.o.OpenWriter(c)
+	h, err := b.o.Open(b.config())
+	var r *apply.Runner
+	if err == nil {
+		r, err = b.runner(h)
+	}
 	if err != nil {
 		if p != nil {
 			return nil, b.unrecoverable(ctx, p, err)
@@ -46,7 +49,12 @@ func (b *Backend) Recover(ctx context.Context) (*apply.Result, error) {
 	}
 	ctx, t.cancel = context.WithCancel(ctx)
 	t.committed = true // a recovery is never cancelled
-	r := b.runner(c, w, func(e apply.Event) { b.progress(t, e, before) })
+	r.Progress = func(e apply.Event) {
+		b.progress(t, e, before)
+		if b.o.ShowRecovery != nil {
+			b.o.ShowRecovery(e)
+		}
+	}
 	var res *apply.Result
 	b.drive(ctx, t, func(ctx context.Context) (*apply.Result, error) {
 		res, err = r.Recover(ctx)

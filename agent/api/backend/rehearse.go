@@ -6,8 +6,6 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
-	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
 	"github.com/upkeep-erp/upkeep/agent/schedule"
@@ -55,14 +53,12 @@ func (b *Backend) RehearsePlan(ctx context.Context, plan *scan.Plan, req scanner
 // agent's process and returns once the run has its id; *out, when out is
 // set, receives the result before t.done closes.
 func (b *Backend) startRehearsal(ctx context.Context, s startRequest, out **apply.RehearsalResult) (*tracked, error) {
-	c := b.config()
-	w, target, err := b.rehearsalTarget(c)
+	r, target, err := b.rehearsalTarget()
 	if err != nil {
 		return nil, err
 	}
 	record := s.record
 	s.record = false // recordRehearsal records it, not recordOutcome
-	r := b.runner(c, w, nil)
 	return b.start(ctx, store.KindRehearse, s, r, func(ctx context.Context, t *tracked) (*apply.Result, error) {
 		res, err := r.Rehearse(ctx, t.plan, target)
 		if record {
@@ -78,27 +74,23 @@ func (b *Backend) startRehearsal(ctx context.Context, s startRequest, out **appl
 	})
 }
 
-// rehearsalTarget opens the production ERP's writer and where rehearsals
-// run: the test instance, else throwaway copies of production.
-func (b *Backend) rehearsalTarget(c *config.Config) (erp.Writer, apply.Target, error) {
-	if b.o.OpenWriter == nil {
-		return nil, apply.Target{}, &api.NotAvailableError{Feature: "rehearse through the service"}
-	}
-	w, err := b.o.OpenWriter(c)
+// rehearsalTarget is the production runner and where rehearsals run: the
+// test instance, else throwaway copies of production. With a runner, an
+// error says why the target cannot be used.
+func (b *Backend) rehearsalTarget() (*apply.Runner, apply.Target, error) {
+	h, err := b.host("rehearse through the service")
 	if err != nil {
 		return nil, apply.Target{}, err
 	}
-	var inst erp.Writer
-	if tc := c.TestInstanceConfig(); tc != nil {
-		if inst, err = b.o.OpenWriter(tc); err != nil {
-			return nil, apply.Target{}, fmt.Errorf("rehearsal.test_instance: %w", err)
-		}
-	}
-	t, err := apply.NewTarget(w, inst, c.Rehearsal.TestInstanceHealth())
+	r, err := b.runner(h)
 	if err != nil {
-		return nil, apply.Target{}, &api.NotAvailableError{Feature: "rehearsal", Message: err.Error()}
+		return nil, apply.Target{}, b.cannotChange(err)
 	}
-	return w, t, nil
+	t, err := h.Target(r.Writer)
+	if err != nil {
+		return r, apply.Target{}, &api.NotAvailableError{Feature: "rehearsal", Message: err.Error()}
+	}
+	return r, t, nil
 }
 
 // RecoverRehearsal cleans up a rehearsal the agent left unfinished (its
@@ -107,18 +99,18 @@ func (b *Backend) rehearsalTarget(c *config.Config) (erp.Writer, apply.Target, e
 // returns nil when no rehearsal was pending.
 func (b *Backend) RecoverRehearsal(ctx context.Context) (*apply.RehearsalResult, error) {
 	p, err := b.o.Store.PendingRun(ctx)
-	if err != nil || p == nil || p.Kind != store.KindRehearse || b.o.OpenWriter == nil {
+	if err != nil || p == nil || p.Kind != store.KindRehearse || b.o.Open == nil {
 		return nil, err
 	}
-	c := b.config()
-	w, target, err := b.rehearsalTarget(c)
-	if w == nil {
+	r, target, err := b.rehearsalTarget()
+	if r == nil {
 		return nil, err
 	}
 	if err != nil {
 		target = apply.Target{} // the copy's files are removed all the same
 	}
-	res, err := b.runner(c, w, nil).RecoverRehearsal(ctx, target)
+	r.Progress = b.o.ShowRecovery
+	res, err := r.RecoverRehearsal(ctx, target)
 	if res != nil {
 		b.recordRehearsal(ctx, &tracked{by: "recovery at start", plan: journaledPlan(p)}, res, nil)
 	}

@@ -12,8 +12,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/apply"
-	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/host"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
 	"github.com/upkeep-erp/upkeep/agent/store"
@@ -101,15 +100,14 @@ type startRequest struct {
 // startApply journals and starts applying s.plan in the agent's process
 // and returns once the run has its id.
 func (b *Backend) startApply(ctx context.Context, s startRequest) (*tracked, error) {
-	if b.o.OpenWriter == nil {
-		return nil, &api.NotAvailableError{Feature: "apply through the service"}
-	}
-	c := b.config()
-	w, err := b.o.OpenWriter(c)
+	h, err := b.host("apply through the service")
 	if err != nil {
-		return nil, &api.NotAvailableError{Feature: "apply", Message: fmt.Sprintf("this agent cannot change the ERP as configured: %v", err)}
+		return nil, err
 	}
-	r := b.runner(c, w, nil)
+	r, err := b.runner(h)
+	if err != nil {
+		return nil, b.cannotChange(err)
+	}
 	return b.start(ctx, store.KindApply, s, r, func(ctx context.Context, t *tracked) (*apply.Result, error) {
 		return r.Apply(ctx, t.plan)
 	})
@@ -201,17 +199,35 @@ func (b *Backend) blockers(ctx context.Context) (int64, error) {
 	return last[0].ID, nil
 }
 
-// runner builds the apply runner over the configuration.
-func (b *Backend) runner(c *config.Config, w erp.Writer, progress func(apply.Event)) *apply.Runner {
-	staging := stagingDir(c)
-	return &apply.Runner{Writer: w, Store: b.o.Store, StateDir: c.State.Dir, Health: c.ERP.Health, Config: c.Apply, Progress: progress,
-		FetcherFor: func(repository string) (apply.Fetcher, error) {
-			cl, err := scanner.ArchiveClient(c, repository)
-			if err != nil {
-				return nil, err
-			}
-			return stagedFetcher{dir: staging, next: cl}, nil
-		}}
+// host assembles the agent's parts for the configuration in use, or says
+// that feature is not available through this backend.
+func (b *Backend) host(feature string) (*host.Host, error) {
+	if b.o.Open == nil {
+		return nil, &api.NotAvailableError{Feature: feature}
+	}
+	h, err := b.o.Open(b.config())
+	if err != nil {
+		return nil, b.cannotChange(err)
+	}
+	return h, nil
+}
+
+// runner is h's apply runner over the agent's state; its error is the
+// one opening the ERP's write side failed with.
+func (b *Backend) runner(h *host.Host) (*apply.Runner, error) {
+	r, err := h.Runner(b.o.Store)
+	if err != nil {
+		return nil, err
+	}
+	r.ForceUnhealthy = b.o.ForceUnhealthy
+	return r, nil
+}
+
+// cannotChange is the error of an ERP whose write side cannot be opened
+// as configured: the configuration cannot be used (the command line's
+// exit 2).
+func (b *Backend) cannotChange(err error) error {
+	return &api.ScanError{Code: api.CodeConfig, Message: fmt.Sprintf("this agent cannot change the ERP as configured: %v: check [erp] and [erp.server] in %s", err, b.config().Path())}
 }
 
 // drive runs work (an apply or a recovery) for t, records its outcome and
@@ -300,8 +316,9 @@ func (b *Backend) reviewed(ctx context.Context, req api.RunRequest, verb, nothin
 		return nil, scanner.Request{}, scanFailure(err)
 	}
 	if plan.Hash != req.PlanHash {
-		return nil, scanner.Request{}, &api.ConflictError{Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): review the new plan (GET /v1/plan) and %s its hash",
-			short(req.PlanHash), short(plan.Hash), verb)}
+		return nil, scanner.Request{}, &api.ConflictError{Code: api.CodePlanChanged,
+			Message: fmt.Sprintf("the plan changed since you reviewed it (you saw %s, a scan now gives %s): it no longer matches the current metadata and installed modules; review the new plan (GET /v1/plan, upkeep plan) and %s its hash",
+				short(req.PlanHash), short(plan.Hash), verb)}
 	}
 	if len(plan.Changes)+len(plan.Disable) == 0 {
 		return nil, scanner.Request{}, &api.BadRequestError{Message: "the plan changes nothing: " + nothing}

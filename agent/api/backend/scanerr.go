@@ -33,12 +33,18 @@ func scanFailure(err error) error {
 	return &api.ScanError{Code: code, Message: err.Error()}
 }
 
-// openERP opens the configured ERP's reader (Options.OpenERP is set). It
-// fails when the ERP cannot be opened as configured, which the command
-// line reports as a configuration error (exit 2): an api.ScanError with
-// CodeConfig.
+// openERP opens the configured ERP's reader. It fails when the ERP cannot
+// be opened as configured, which the command line reports as a
+// configuration error (exit 2): an api.ScanError with CodeConfig.
 func (b *Backend) openERP(c *config.Config) (erp.Reader, error) {
-	r, err := b.o.OpenERP(c)
+	if b.o.Open == nil {
+		return nil, &api.NotAvailableError{Feature: "reading the ERP through the service"}
+	}
+	h, err := b.o.Open(c)
+	var r erp.Reader
+	if err == nil {
+		r, err = h.Reader()
+	}
 	if err != nil {
 		return nil, &api.ScanError{Code: api.CodeConfig, Message: fmt.Sprintf("open the ERP (erp.kind = %q): %v: check [erp] in %s", c.ERP.Kind, err, c.Path())}
 	}
