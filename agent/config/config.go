@@ -204,6 +204,16 @@ type Repository struct {
 	TrustedRoot   string    `toml:"trusted_root"`
 	Subscriptions []string  `toml:"subscriptions"` // empty: the installed core's series and newer
 	Private       []Private `toml:"private"`       // further repositories with their own URL and credentials
+	Deadlines     Deadlines `toml:"deadlines"`     // how slow a download may be before it is given up
+}
+
+// Deadlines bound every download from the repositories; zero keys take
+// the defaults.
+type Deadlines struct {
+	Connect  Duration `toml:"connect"`   // opening a connection, TLS included; default 15s
+	MinSpeed int64    `toml:"min_speed"` // bytes per second, averaged over each window; default 1024
+	Window   Duration `toml:"window"`    // default 30s; the wait for the first bytes counts in the first window
+	Grace    Duration `toml:"grace"`     // each download must end within grace + its expected size / min_speed; default 60s
 }
 
 // Private is a repository served elsewhere (a partner's or the company's own
@@ -416,6 +426,18 @@ func (c *Config) validateRepository() error {
 		if err := validatePrivate(p); err != nil {
 			return fmt.Errorf("repository.private[%d]: %w", i, err)
 		}
+	}
+	return r.Deadlines.validate()
+}
+
+func (d Deadlines) validate() error {
+	for key, v := range map[string]time.Duration{"connect": d.Connect.Duration, "window": d.Window.Duration, "grace": d.Grace.Duration} {
+		if v < 0 {
+			return fmt.Errorf("repository.deadlines.%s = %q: give a positive duration such as \"30s\", or leave it out for the default", key, v)
+		}
+	}
+	if d.MinSpeed < 0 {
+		return fmt.Errorf("repository.deadlines.min_speed = %d: give bytes per second (default 1024), or leave it out", d.MinSpeed)
 	}
 	return nil
 }

@@ -55,6 +55,8 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 		"tryton incomplete": {strings.Replace(demo, `kind = "demo"`, `kind = "tryton"`, 1), "erp.tryton needs"},
 		"private no url":    {strings.Replace(demo, "[policy]", "[[repository.private]]\nname = \"2.50\"\ntrusted_root = \"r.json\"\n[policy]", 1), "repository.private[0]: url"},
 		"private no root":   {strings.Replace(demo, "[policy]", "[[repository.private]]\nname = \"2.50\"\nurl = \"https://x\"\n[policy]", 1), "repository.private[0]: trusted_root"},
+		"negative deadline": {strings.Replace(demo, "[policy]", "[repository.deadlines]\nwindow = \"-1s\"\n[policy]", 1), "give a positive duration"},
+		"negative speed":    {strings.Replace(demo, "[policy]", "[repository.deadlines]\nmin_speed = -5\n[policy]", 1), "repository.deadlines.min_speed"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

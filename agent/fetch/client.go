@@ -25,9 +25,11 @@ type Config struct {
 	Repository  string       // repository name, e.g. "2.50"
 	TrustedRoot []byte       // the root.json the repository's operator published
 	CacheDir    string       // where verified metadata is kept, one folder per repository
-	HTTPClient  *http.Client // nil: no overall timeout, but 30 s without progress fails a request
+	Token       string       // sent as "Authorization: Bearer TOKEN" when set (a private repository's reader token)
+	HTTPClient  *http.Client // nil: the fetcher's own, with Deadlines.Connect on every connection
 	Now         func() time.Time
-	Limits      Limits // zero fields: DefaultLimits
+	Limits      Limits    // zero fields: DefaultLimits
+	Deadlines   Deadlines // zero fields: DefaultDeadlines; they hold whatever the HTTPClient
 }
 
 // Limits caps the size of each kind of download, in bytes after
@@ -90,7 +92,8 @@ func New(cfg Config) (*Client, error) {
 		dir: filepath.Join(cfg.CacheDir, cfg.Repository), rootV: rootVersion(cfg.TrustedRoot)}
 	c.metaURL = base + "/" + url.PathEscape(cfg.Repository) + "/metadata"
 	c.targetsURL = base + "/" + url.PathEscape(cfg.Repository) + "/targets"
-	c.fetch = NewFetcher(cfg.HTTPClient, c.limits)
+	c.fetch = NewFetcher(cfg.HTTPClient, c.limits, cfg.Deadlines)
+	c.fetch.token = cfg.Token
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -129,6 +132,12 @@ func checkConfig(cfg Config) (string, error) {
 	l := cfg.Limits
 	if l.Root < 0 || l.Timestamp < 0 || l.Snapshot < 0 || l.Targets < 0 || l.Listing < 0 || l.Archive < 0 {
 		return "", fmt.Errorf("Config.Limits %+v has a negative cap; use 0 for the default", l)
+	}
+	if d := cfg.Deadlines; d.Connect < 0 || d.MinSpeed < 0 || d.Window < 0 || d.Grace < 0 {
+		return "", fmt.Errorf("Config.Deadlines %+v has a negative field; use 0 for the default", d)
+	}
+	if strings.ContainsAny(cfg.Token, "\r\n") {
+		return "", errors.New("Config.Token holds a line break; give the token alone")
 	}
 	return strings.TrimSuffix(cfg.BaseURL, "/"), nil
 }

@@ -16,10 +16,6 @@ var ErrNotFound = errors.New("module not found")
 // or sha256 check.
 var ErrArchiveRejected = errors.New("archive rejected")
 
-// ErrStalled matches (errors.Is) a download that made no progress for the
-// stall timeout.
-var ErrStalled = errors.New("the server stopped sending")
-
 // NotFoundError says a module is not in a repository.
 type NotFoundError struct {
 	Module, Repository string
@@ -62,7 +58,7 @@ func (e *TooLargeError) Error() string {
 		size = fmt.Sprintf("is %d bytes, over the %d-byte limit", e.Size, e.Limit)
 	}
 	return fmt.Sprintf("%s too large: %s %s; the server or a proxy in between is misbehaving "+
-		"(or fetch.Limits is too low for this repository)", kindOf(e.URL), e.URL, size)
+		"(or this repository's documents outgrew the agent's size limits)", kindOf(e.URL), e.URL, size)
 }
 
 // Is lets TUF-aware callers treat the error as a download error.

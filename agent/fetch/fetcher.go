@@ -10,18 +10,15 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// stallTimeout is how long a request may go without progress (response
-// headers, then body bytes) before it is abandoned.
-const stallTimeout = 30 * time.Second
+	"github.com/upkeep-erp/upkeep/platform"
+)
 
 // Stats counts what a client downloaded since it was made or last reset.
 type Stats struct {
@@ -38,12 +35,13 @@ type counters struct {
 // Fetcher downloads files over http(s) or from file:// URLs: it asks for
 // gzip and decodes it itself, so it can cap the decoded size (gzip bombs)
 // and count the compressed bytes; it caps every answer, gives up on a
-// stalled server, and honours its context. It implements go-tuf's
-// fetcher.Fetcher.
+// server too slow for its Deadlines, and honours its context. It
+// implements go-tuf's fetcher.Fetcher.
 type Fetcher struct {
 	client  *http.Client
 	limits  Limits
-	stall   time.Duration
+	dl      Deadlines
+	token   string // sent as a bearer token when set
 	stats   *counters
 	ctx     context.Context
 	preload *preload
@@ -67,14 +65,15 @@ func (p *preload) take(u string) ([]byte, bool) {
 	return data, ok
 }
 
-// NewFetcher returns a fetcher using client (nil: a client without an
-// overall timeout; every request still fails after 30 s without progress)
-// and limits (zero fields: the defaults).
-func NewFetcher(client *http.Client, limits Limits) *Fetcher {
+// NewFetcher returns a fetcher using client (nil: one of its own whose
+// connections must open within d.Connect), limits and deadlines (zero
+// fields: the defaults). Every download is held to d, whatever the client.
+func NewFetcher(client *http.Client, limits Limits, d Deadlines) *Fetcher {
+	d = d.withDefaults()
 	if client == nil {
-		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		client = &http.Client{Transport: newTransport(d)}
 	}
-	return &Fetcher{client: client, limits: limits.withDefaults(), stall: stallTimeout, stats: &counters{}, ctx: context.Background()}
+	return &Fetcher{client: client, limits: limits.withDefaults(), dl: d, stats: &counters{}, ctx: context.Background()}
 }
 
 // WithContext returns a fetcher sharing f's client and counters whose
@@ -111,7 +110,7 @@ func (f *Fetcher) ResetStats() {
 // DownloadFile implements go-tuf's fetcher.Fetcher: it returns the body at
 // urlPath, failing when it is longer than maxLength or than the Limits cap
 // for that kind of file. The timeout argument is unused (go-tuf deprecated
-// it); the stall timeout and the context apply instead.
+// it); the fetcher's deadlines and the context apply instead.
 func (f *Fetcher) DownloadFile(urlPath string, maxLength int64, _ time.Duration) ([]byte, error) {
 	if data, ok := f.preload.take(urlPath); ok {
 		return data, nil
@@ -138,32 +137,38 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, limit int64, etag st
 	if err != nil {
 		return reply{}, fmt.Errorf("url.Parse %q: %w", rawURL, err)
 	}
-	switch u.Scheme {
-	case "http", "https":
-		return f.fetchHTTP(ctx, rawURL, limit, etag, w)
-	case "file":
-		return f.fetchFile(ctx, u, rawURL, limit, w)
+	if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" {
+		return reply{}, fmt.Errorf("fetch %s: scheme %q is not supported; use http, https or file", rawURL, u.Scheme)
 	}
-	return reply{}, fmt.Errorf("fetch %s: scheme %q is not supported; use http, https or file", rawURL, u.Scheme)
+	ctx, p := startPace(ctx, f.dl, rawURL, limit)
+	defer p.stop()
+	var r reply
+	if u.Scheme == "file" {
+		r, err = f.fetchFile(ctx, p, u, rawURL, limit, w)
+	} else {
+		r, err = f.fetchHTTP(ctx, p, rawURL, limit, etag, w)
+	}
+	if se, ok := slow(ctx); ok && err != nil && !errors.As(err, new(*TooLargeError)) {
+		return reply{}, se
+	}
+	return r, err
 }
 
-func (f *Fetcher) fetchHTTP(ctx context.Context, rawURL string, limit int64, etag string, w io.Writer) (reply, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	watch := time.AfterFunc(f.stall, func() { cancel(ErrStalled) })
-	defer watch.Stop()
+func (f *Fetcher) fetchHTTP(ctx context.Context, p *pace, rawURL string, limit int64, etag string, w io.Writer) (reply, error) {
 	resp, err := f.send(ctx, rawURL, etag)
-	if err != nil && errors.Is(context.Cause(ctx), ErrStalled) {
-		return reply{}, f.stalled(rawURL)
+	var se *SlowError
+	if errors.As(err, &se) && se.URL == "" { // the connect deadline
+		return reply{}, &SlowError{URL: rawURL, What: se.What}
 	}
-	if err != nil && ctx.Err() != nil { // stopped by the caller: the network is not to blame
+	if err != nil && ctx.Err() != nil { // stopped by the caller or a deadline: the caller's error, or fetch's
 		return reply{}, fmt.Errorf("http.Client.Do: %w", err)
 	}
 	if err != nil {
-		return reply{}, fmt.Errorf("http.Client.Do: %w; check Config.BaseURL and the network", err)
+		return reply{}, fmt.Errorf("http.Client.Do: %w; check the repository's URL and the network", err)
 	}
 	defer resp.Body.Close()
 	f.stats.wire.Add(headerSize(resp))
+	p.add(int(headerSize(resp)))
 	switch {
 	case resp.StatusCode == http.StatusNotModified && etag != "":
 		f.stats.notModified.Add(1)
@@ -171,11 +176,8 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, rawURL string, limit int64, eta
 	case resp.StatusCode != http.StatusOK:
 		return reply{}, &HTTPError{URL: rawURL, StatusCode: resp.StatusCode}
 	}
-	body := &body{f: f, url: rawURL, limit: limit, watch: watch}
+	body := &body{f: f, url: rawURL, limit: limit, pace: p}
 	n, err := body.copy(w, resp)
-	if err != nil && errors.Is(context.Cause(ctx), ErrStalled) && !errors.As(err, new(*TooLargeError)) {
-		return reply{}, f.stalled(rawURL)
-	}
 	return reply{etag: resp.Header.Get("ETag"), n: n}, err
 }
 
@@ -188,16 +190,14 @@ func (f *Fetcher) send(ctx context.Context, rawURL, etag string) (*http.Response
 	// back: we count the compressed bytes and cap the decoded ones.
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("User-Agent", "upkeep-agent")
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
+	}
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
 	f.stats.requests.Add(1)
 	return f.client.Do(req)
-}
-
-// stalled says a request made no progress for the stall timeout.
-func (f *Fetcher) stalled(rawURL string) error {
-	return fmt.Errorf("GET %s: %w for %s; check the network and the server", rawURL, ErrStalled, f.stall)
 }
 
 // headerSize is the size of the status line and headers as sent.
@@ -216,7 +216,7 @@ type body struct {
 	f     *Fetcher
 	url   string
 	limit int64
-	watch *time.Timer
+	pace  *pace
 	wire  int64 // bytes read off the connection
 }
 
@@ -260,7 +260,7 @@ func (b *body) counted(r io.Reader) io.Reader {
 		if n > 0 {
 			b.wire += int64(n)
 			b.f.stats.wire.Add(int64(n))
-			b.watch.Reset(b.f.stall)
+			b.pace.add(n)
 		}
 		return n, err
 	})
@@ -270,26 +270,31 @@ type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
-// fetchFile reads a file:// URL under the same caps; a missing file is a
-// 404, as go-tuf's root probe expects.
-func (f *Fetcher) fetchFile(ctx context.Context, u *url.URL, rawURL string, limit int64, w io.Writer) (reply, error) {
+// fetchFile reads a file:// URL under the same caps and deadlines; a
+// missing file is a 404, as go-tuf's root probe expects, and anything but a
+// regular file (a FIFO, a device) is refused without blocking on it.
+func (f *Fetcher) fetchFile(ctx context.Context, p *pace, u *url.URL, rawURL string, limit int64, w io.Writer) (reply, error) {
 	f.stats.requests.Add(1)
-	fh, err := os.Open(localPath(u))
-	if errors.Is(err, fs.ErrNotExist) {
+	fh, err := platform.OpenRegular(localPath(u))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return reply{}, &HTTPError{URL: rawURL, StatusCode: http.StatusNotFound}
-	}
-	if err != nil {
-		return reply{}, fmt.Errorf("os.Open: %w", err)
+	case errors.Is(err, platform.ErrNotRegular):
+		return reply{}, fmt.Errorf("read %s: %w; an export holds only regular files: export it again", rawURL, err)
+	case err != nil:
+		return reply{}, fmt.Errorf("read %s: %w", rawURL, err)
 	}
 	defer fh.Close()
 	if st, err := fh.Stat(); err == nil && st.Size() > limit {
 		return reply{}, &TooLargeError{URL: rawURL, Limit: limit, Size: st.Size()}
 	}
-	r := readerFunc(func(p []byte) (int, error) {
+	r := readerFunc(func(b []byte) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		return fh.Read(p)
+		n, err := fh.Read(b)
+		p.add(n)
+		return n, err
 	})
 	n, err := io.Copy(w, io.LimitReader(r, limit+1))
 	f.stats.wire.Add(n)

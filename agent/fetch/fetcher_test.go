@@ -94,7 +94,7 @@ func TestRootProbe404IsTUFDownloadHTTP(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	for _, u := range []string{srv.URL + "/2.50/metadata/2.root.json", "file://" + filepath.ToSlash(dir) + "/2.root.json"} {
-		_, err := NewFetcher(nil, Limits{}).DownloadFile(u, 1<<10, 0)
+		_, err := NewFetcher(nil, Limits{}, Deadlines{}).DownloadFile(u, 1<<10, 0)
 		var he *metadata.ErrDownloadHTTP
 		if !errors.As(err, &he) || he.StatusCode != http.StatusNotFound {
 			t.Fatalf("DownloadFile %s = %v, want *metadata.ErrDownloadHTTP 404", u, err)
@@ -109,7 +109,7 @@ func TestDownloadFileCapsAndStats(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	f := NewFetcher(srv.Client(), Limits{})
+	f := NewFetcher(srv.Client(), Limits{}, Deadlines{})
 	got, err := f.DownloadFile(srv.URL+"/repo/targets/x.json", int64(len(body)), 0)
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("DownloadFile at the exact length = %d bytes, %v", len(got), err)

@@ -1,13 +1,10 @@
 package fetch
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,32 +34,6 @@ func TestDamagedCacheRepairedOnNextCheck(t *testing.T) {
 	}
 	if _, err := c.Listing(ctxT(t), "arp"); err != nil {
 		t.Fatalf("Listing after the repair: %v", err)
-	}
-}
-
-func TestStalledServerTimesOut(t *testing.T) {
-	t.Parallel()
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusOK)
-		w.Write([]byte("{"))
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	f := NewFetcher(srv.Client(), Limits{})
-	f.stall = 100 * time.Millisecond
-	if _, err := f.DownloadFile(srv.URL+"/r/metadata/timestamp.json", 1<<10, 0); !errors.Is(err, ErrStalled) {
-		t.Fatalf("DownloadFile from a stalled server = %v, want ErrStalled", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := f.WithContext(ctx).DownloadFile(srv.URL+"/r/metadata/timestamp.json", 1<<10, 0); !errors.Is(err, context.Canceled) {
-		t.Fatalf("DownloadFile with a canceled context = %v, want context.Canceled", err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -65,7 +64,13 @@ func seriesConfig(c *config.Config, repository string) (fetch.Config, error) {
 		return fetch.Config{}, withClass(ErrConfig, fmt.Errorf("repository.trusted_root: %w", err))
 	}
 	return fetch.Config{BaseURL: c.Repository.URL, Repository: repository, TrustedRoot: root,
-		CacheDir: filepath.Join(c.State.Dir, "cache")}, nil
+		CacheDir: filepath.Join(c.State.Dir, "cache"), Deadlines: deadlines(c)}, nil
+}
+
+// deadlines are the configured download deadlines.
+func deadlines(c *config.Config) fetch.Deadlines {
+	d := c.Repository.Deadlines
+	return fetch.Deadlines{Connect: d.Connect.Duration, MinSpeed: d.MinSpeed, Window: d.Window.Duration, Grace: d.Grace.Duration}
 }
 
 // ArchiveClient returns the client that downloads the archives of a plan
@@ -142,9 +147,9 @@ func classify(err error) error {
 	switch {
 	case platform.IsDiskFull(err):
 		return fmt.Errorf("the disk is full: the repository's metadata cannot be cached in the agent's state folder ([state] dir): %w; free room on that disk and check again (nothing was changed)", err)
-	case errors.Is(err, &metadata.ErrRepository{}):
+	case errors.Is(err, &metadata.ErrRepository{}), errors.As(err, new(*fetch.TooLargeError)):
 		return withClass(ErrUntrusted, fmt.Errorf("the repository's metadata failed verification; nothing was used: %w", err))
-	case errors.As(err, &ue), errors.As(err, &ne), errors.As(err, &he), errors.Is(err, fetch.ErrStalled):
+	case errors.As(err, &ue), errors.As(err, &ne), errors.As(err, &he), errors.Is(err, fetch.ErrTooSlow):
 		return withClass(ErrRepository, fmt.Errorf("cannot reach the central repository: %w", err))
 	}
 	return err
@@ -192,26 +197,15 @@ func privateConfig(c *config.Config, p config.Private) (fetch.Config, string, er
 	if err != nil {
 		return fetch.Config{}, "", withClass(ErrConfig, fmt.Errorf("repository.private %s: trusted_root: %w", label, err))
 	}
-	hc := &http.Client{}
+	token := ""
 	if p.TokenFile != "" {
 		tok, err := os.ReadFile(p.TokenFile)
 		if err != nil {
 			return fetch.Config{}, "", withClass(ErrConfig, fmt.Errorf("repository.private %s: token_file: %w", label, err))
 		}
-		hc.Transport = bearer{token: strings.TrimSpace(string(tok)), base: http.DefaultTransport}
+		token = strings.TrimSpace(string(tok))
 	}
 	cache := filepath.Join(c.State.Dir, "cache-private", strings.NewReplacer(":", "_", "/", "_").Replace(u.Host+u.Path))
-	return fetch.Config{BaseURL: p.URL, Repository: p.Name, TrustedRoot: root, CacheDir: cache, HTTPClient: hc}, label, nil
-}
-
-// bearer adds the private repository's token to every request.
-type bearer struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.base.RoundTrip(r)
+	return fetch.Config{BaseURL: p.URL, Repository: p.Name, TrustedRoot: root, CacheDir: cache, Token: token,
+		Deadlines: deadlines(c)}, label, nil
 }

@@ -27,7 +27,7 @@ func (s *session) series(ctx context.Context, repository string) (*fetch.Client,
 	if err != nil {
 		return nil, err
 	}
-	cl, err := clients.get(cfg, "")
+	cl, err := clients.get(cfg)
 	if err != nil {
 		return nil, withClass(ErrConfig, err)
 	}
@@ -44,11 +44,7 @@ func (s *session) private(ctx context.Context, p config.Private) (*fetch.Client,
 	if err != nil {
 		return nil, "", err
 	}
-	token := ""
-	if b, ok := cfg.HTTPClient.Transport.(bearer); ok {
-		token = b.token
-	}
-	cl, err := clients.get(cfg, token)
+	cl, err := clients.get(cfg)
 	if err != nil {
 		return nil, "", withClass(ErrConfig, err)
 	}
@@ -84,6 +80,7 @@ const maxClients = 32
 type clientKey struct {
 	url, repository, cacheDir, token string
 	root                             [sha256.Size]byte
+	deadlines                        fetch.Deadlines
 }
 
 type clientCache struct {
@@ -91,10 +88,10 @@ type clientCache struct {
 	m  map[clientKey]*fetch.Client
 }
 
-// get returns the cached client for cfg (made with token, "" for none) or
-// a new one.
-func (cc *clientCache) get(cfg fetch.Config, token string) (*fetch.Client, error) {
-	k := clientKey{url: cfg.BaseURL, repository: cfg.Repository, cacheDir: cfg.CacheDir, token: token, root: sha256.Sum256(cfg.TrustedRoot)}
+// get returns the cached client for cfg or a new one.
+func (cc *clientCache) get(cfg fetch.Config) (*fetch.Client, error) {
+	k := clientKey{url: cfg.BaseURL, repository: cfg.Repository, cacheDir: cfg.CacheDir, token: cfg.Token,
+		root: sha256.Sum256(cfg.TrustedRoot), deadlines: cfg.Deadlines}
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if cl, ok := cc.m[k]; ok {

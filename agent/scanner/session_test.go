@@ -26,6 +26,8 @@ type served struct {
 	url   string
 	mu    sync.Mutex
 	log   []string
+	// intercept, when set, answers the requests it returns true for.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 func serve(t *testing.T) (*served, []byte) {
@@ -51,7 +53,11 @@ func serve(t *testing.T) (*served, []byte) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.log = append(r.log, req.URL.Path)
+		icpt := r.intercept
 		r.mu.Unlock()
+		if icpt != nil && icpt(w, req) {
+			return
+		}
 		h.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
