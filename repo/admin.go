@@ -16,52 +16,58 @@ import (
 
 // SetMaturity changes a published version's maturity and re-signs its listings.
 func (s *Store) SetMaturity(ctx context.Context, module, version string, level catalog.Maturity, actor Actor) error {
-	if !actor.CanPublish(module) {
-		return errorf(KindForbidden, "%s may not change %s; ask an admin", actor.Name, module)
-	}
-	return s.locked(ctx, func() error {
-		return s.write(ctx, func(c *change) error {
-			tx := c.tx
-			src, err := s.loadRelease(tx, module, version)
-			if err != nil {
-				return err
-			}
-			old := src.Release.Maturity
-			src.Release.Maturity = level
-			body, err := json.Marshal(src.Release)
-			if err != nil {
-				return fmt.Errorf("encode release: %w", err)
-			}
-			if _, err := tx.Exec("UPDATE versions SET release_json = ? WHERE module = ? AND sort_key = ?", string(body), module, src.Release.Version.SortKey()); err != nil {
-				return fmt.Errorf("update maturity: %w", err)
-			}
-			if err := s.markModule(c, module); err != nil {
-				return err
-			}
-			return s.audit(c, actor, "maturity", module, src.Release.Version.String(), fmt.Sprintf("%s -> %s", old, level))
+	at := Attempt{Actor: actor, Action: "maturity", Module: module, Version: version, Detail: "to " + level.String()}
+	return s.attempt(ctx, at, func(*Attempt) error {
+		if !actor.CanPublish(module) {
+			return errorf(KindForbidden, "%s may not change %s; ask an admin", actor.Name, module)
+		}
+		return s.locked(ctx, func() error {
+			return s.write(ctx, func(c *change) error { return s.setMaturity(c, module, version, level, actor) })
 		})
 	})
 }
 
-// SetDefaultUpgrade sets a module's default-upgrade flag and re-signs its listings.
-func (s *Store) SetDefaultUpgrade(ctx context.Context, module string, on bool, actor Actor) error {
-	if err := actor.requireAdmin("default-upgrade"); err != nil {
+func (s *Store) setMaturity(c *change, module, version string, level catalog.Maturity, actor Actor) error {
+	src, err := s.loadRelease(c.tx, module, version)
+	if err != nil {
 		return err
 	}
-	return s.locked(ctx, func() error {
-		return s.write(ctx, func(c *change) error {
-			tx := c.tx
-			res, err := tx.Exec("UPDATE modules SET default_upgrade = ? WHERE name = ?", on, module)
-			if err != nil {
-				return fmt.Errorf("update default_upgrade: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return errorf(KindNotFound, "module %s is not published; see 'upkeep-repo list'", module)
-			}
-			if err := s.markModule(c, module); err != nil {
-				return err
-			}
-			return s.audit(c, actor, "default-upgrade", module, "", fmt.Sprintf("default_upgrade = %v", on))
+	old := src.Release.Maturity
+	src.Release.Maturity = level
+	body, err := json.Marshal(src.Release)
+	if err != nil {
+		return fmt.Errorf("encode release: %w", err)
+	}
+	if _, err := c.tx.Exec("UPDATE versions SET release_json = ? WHERE module = ? AND sort_key = ?", string(body), module, src.Release.Version.SortKey()); err != nil {
+		return fmt.Errorf("update maturity: %w", err)
+	}
+	if err := s.markModule(c, module); err != nil {
+		return err
+	}
+	return s.audit(c, actor, "maturity", module, src.Release.Version.String(), fmt.Sprintf("%s -> %s", old, level))
+}
+
+// SetDefaultUpgrade sets a module's default-upgrade flag and re-signs its listings.
+func (s *Store) SetDefaultUpgrade(ctx context.Context, module string, on bool, actor Actor) error {
+	at := Attempt{Actor: actor, Action: "default-upgrade", Module: module, Detail: fmt.Sprintf("default_upgrade = %v", on)}
+	return s.attempt(ctx, at, func(*Attempt) error {
+		if err := actor.requireAdmin("default-upgrade"); err != nil {
+			return err
+		}
+		return s.locked(ctx, func() error {
+			return s.write(ctx, func(c *change) error {
+				res, err := c.tx.Exec("UPDATE modules SET default_upgrade = ? WHERE name = ?", on, module)
+				if err != nil {
+					return fmt.Errorf("update default_upgrade: %w", err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return errorf(KindNotFound, "module %s is not published; see 'upkeep-repo list'", clip(module, 100))
+				}
+				if err := s.markModule(c, module); err != nil {
+					return err
+				}
+				return s.audit(c, actor, "default-upgrade", module, "", fmt.Sprintf("default_upgrade = %v", on))
+			})
 		})
 	})
 }
@@ -188,26 +194,6 @@ func (s *Store) List(ctx context.Context, repository string) ([]ModuleInfo, erro
 			vi.Repositories = splitComma(r.Repos)
 		}
 		out[len(out)-1].Versions = append(out[len(out)-1].Versions, vi)
-	}
-	return out, nil
-}
-
-// LogEntry is one audited write.
-type LogEntry struct {
-	At      string `db:"at" json:"at"`
-	Actor   string `db:"actor" json:"actor"`
-	Action  string `db:"action" json:"action"`
-	Module  string `db:"module" json:"module,omitempty"`
-	Version string `db:"version" json:"version,omitempty"`
-	Detail  string `db:"detail" json:"detail,omitempty"`
-}
-
-// Log returns the audit log, newest last; module filters when set.
-func (s *Store) Log(ctx context.Context, module string) ([]LogEntry, error) {
-	var out []LogEntry
-	err := s.db.SelectContext(ctx, &out, "SELECT at, actor, action, module, version, detail FROM audit_log WHERE ? = '' OR module = ? ORDER BY id", module, module)
-	if err != nil {
-		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	return out, nil
 }

@@ -111,7 +111,11 @@ func (c *Client) List(ctx context.Context, repository string) ([]ModuleInfo, err
 }
 
 // Log returns the audit log (admin token).
-func (c *Client) Log(ctx context.Context, module string) ([]LogEntry, error) {
+func (c *Client) Log(ctx context.Context, f LogFilter) ([]LogEntry, error) {
 	var out []LogEntry
-	return out, c.do(ctx, http.MethodGet, "/api/v1/log?module="+url.QueryEscape(module), nil, "", &out)
+	q := url.Values{"module": {f.Module}}
+	if f.Refused {
+		q.Set("refused", "true")
+	}
+	return out, c.do(ctx, http.MethodGet, "/api/v1/log?"+q.Encode(), nil, "", &out)
 }

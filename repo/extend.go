@@ -38,14 +38,17 @@ type Extended struct {
 // in every repository it now reaches. Only admins may extend, and only widening
 // changes are accepted.
 func (s *Store) Extend(ctx context.Context, module, version string, depends []catalog.Dependency, actor Actor) (*Extended, error) {
-	if err := actor.requireAdmin("extend"); err != nil {
-		return nil, err
-	}
+	at := Attempt{Actor: actor, Action: "extend", Module: module, Version: version, Detail: "depends [" + depStrings(depends) + "]"}
 	var out *Extended
-	err := s.locked(ctx, func() error {
-		var err error
-		out, err = s.extendLocked(ctx, module, version, depends, actor)
-		return err
+	err := s.attempt(ctx, at, func(*Attempt) error {
+		if err := actor.requireAdmin("extend"); err != nil {
+			return err
+		}
+		return s.locked(ctx, func() error {
+			var err error
+			out, err = s.extendLocked(ctx, module, version, depends, actor)
+			return err
+		})
 	})
 	return out, err
 }

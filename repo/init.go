@@ -85,7 +85,7 @@ func initStore(dir string, opt InitOptions) (*InitResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	token, err := s.AddToken(context.Background(), "admin", RoleAdmin, nil)
+	token, err := s.AddToken(context.Background(), TokenSpec{Name: "admin", Role: RoleAdmin}, LocalActor("init"))
 	if err != nil {
 		return nil, err
 	}

@@ -31,17 +31,20 @@ type Published struct {
 // repository whose core series its dependencies reach, then re-signs what
 // changed. On any error the store and the published metadata stay as they were.
 func (s *Store) Publish(ctx context.Context, data []byte, actor Actor) (*Published, error) {
-	m, err := s.readManifest(data)
-	if err != nil {
-		return nil, err
-	}
-	if !actor.CanPublish(m.Name) {
-		return nil, errorf(KindForbidden, "%s may not publish module %s; ask an admin for a token that covers it", actor.Name, m.Name)
-	}
 	var out *Published
-	err = s.locked(ctx, func() error {
-		out, err = s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "publish"})
-		return err
+	err := s.attempt(ctx, Attempt{Actor: actor, Action: "publish", Detail: fmt.Sprintf("archive of %d bytes", len(data))}, func(at *Attempt) error {
+		m, err := s.readManifest(data)
+		if err != nil {
+			return err
+		}
+		at.Module, at.Version = m.Name, m.Version.String()
+		if !actor.CanPublish(m.Name) {
+			return errorf(KindForbidden, "%s may not publish module %s; ask an admin for a token that covers it", actor.Name, m.Name)
+		}
+		return s.locked(ctx, func() error {
+			out, err = s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "publish"})
+			return err
+		})
 	})
 	return out, err
 }
@@ -211,13 +214,4 @@ func (s *Store) insertVersion(c *change, m *catalog.Manifest, rel catalog.Releas
 		}
 	}
 	return id, nil
-}
-
-func (s *Store) audit(c *change, a Actor, action, module, version, detail string) error {
-	err := c.exec("INSERT INTO audit_log (at, actor, action, module, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
-		c.stamp, a.Name, action, module, version, detail)
-	if err != nil {
-		return fmt.Errorf("write audit log: %w", err)
-	}
-	return nil
 }

@@ -42,11 +42,11 @@ func (srv *Server) routes() {
 	m := srv.mux
 	m.HandleFunc("GET /healthz", srv.health)
 	m.HandleFunc("GET /api/v1/modules", srv.list)
-	m.HandleFunc("GET /api/v1/log", srv.auth(srv.auditLog))
-	m.HandleFunc("POST /api/v1/publish", srv.auth(srv.publish))
-	m.HandleFunc("POST /api/v1/modules/{module}/versions/{version}/extend", srv.auth(srv.extend))
-	m.HandleFunc("PUT /api/v1/modules/{module}/versions/{version}/maturity", srv.auth(srv.maturity))
-	m.HandleFunc("PUT /api/v1/modules/{module}/default-upgrade", srv.auth(srv.defaultUpgrade))
+	m.HandleFunc("GET /api/v1/log", srv.auth("", srv.auditLog))
+	m.HandleFunc("POST /api/v1/publish", srv.auth("publish", srv.publish))
+	m.HandleFunc("POST /api/v1/modules/{module}/versions/{version}/extend", srv.auth("extend", srv.extend))
+	m.HandleFunc("PUT /api/v1/modules/{module}/versions/{version}/maturity", srv.auth("maturity", srv.maturity))
+	m.HandleFunc("PUT /api/v1/modules/{module}/default-upgrade", srv.auth("default-upgrade", srv.defaultUpgrade))
 	m.HandleFunc("GET /", srv.static)
 }
 
@@ -82,16 +82,33 @@ func (srv *Server) list(w http.ResponseWriter, r *http.Request) {
 
 type actorKey struct{}
 
-// auth resolves the bearer token to an actor, or answers 401.
-func (srv *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+// auth resolves the bearer token to an actor, or answers 401; a refused
+// write (action not empty) is audited with what the request named.
+func (srv *Server) auth(action string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := srv.store.Authenticate(r.Context(), bearer(r.Header.Get("Authorization")))
 		if err != nil {
+			if action != "" {
+				srv.store.RecordRefusal(r.Context(), Attempt{Actor: a, Action: action, Module: r.PathValue("module"),
+					Version: r.PathValue("version"), Detail: r.Method + " " + r.URL.Path}, err)
+			}
 			srv.reply(w, r, nil, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))
+		ctx := context.WithValue(r.Context(), actorKey{}, a)
+		next(w, r.WithContext(context.WithValue(ctx, actionKey{}, action)))
 	}
+}
+
+type actionKey struct{}
+
+// refuse answers a write refused before it reached the store (a body that
+// is not what the route takes) and audits it.
+func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	action, _ := r.Context().Value(actionKey{}).(string)
+	srv.store.RecordRefusal(r.Context(), Attempt{Actor: actorOf(r), Action: action, Module: r.PathValue("module"),
+		Version: r.PathValue("version"), Detail: r.Method + " " + r.URL.Path}, err)
+	srv.reply(w, r, nil, err)
 }
 
 // bearer extracts the token of an "Authorization: Bearer <token>" header;
@@ -111,7 +128,8 @@ func (srv *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 		srv.reply(w, r, nil, err)
 		return
 	}
-	entries, err := srv.store.Log(r.Context(), r.URL.Query().Get("module"))
+	q := r.URL.Query()
+	entries, err := srv.store.Log(r.Context(), LogFilter{Module: q.Get("module"), Refused: q.Get("refused") == "true"})
 	srv.reply(w, r, entries, err)
 }
 
@@ -120,10 +138,12 @@ func (srv *Server) publish(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("archive is over the %d-byte limit; split the module or ask the repository admin to raise the limit", mbe.Limit), "")
+			msg := fmt.Sprintf("archive is over the %d-byte limit; split the module or ask the repository admin to raise the limit", mbe.Limit)
+			srv.store.RecordRefusal(r.Context(), Attempt{Actor: actorOf(r), Action: "publish", Detail: "an upload over the limit"}, errorf(KindInvalid, "%s", msg))
+			writeError(w, http.StatusRequestEntityTooLarge, msg, "")
 			return
 		}
-		srv.reply(w, r, nil, err)
+		srv.refuse(w, r, wrapKind(KindInvalid, err, "read the upload"))
 		return
 	}
 	pub, err := srv.store.Publish(r.Context(), body, actorOf(r))
@@ -137,12 +157,12 @@ type extendRequest struct {
 func (srv *Server) extend(w http.ResponseWriter, r *http.Request) {
 	var req extendRequest
 	if err := decodeBody(r, &req); err != nil {
-		srv.reply(w, r, nil, err)
+		srv.refuse(w, r, err)
 		return
 	}
 	deps, err := ParseDepends(req.Depends)
 	if err != nil {
-		srv.reply(w, r, nil, err)
+		srv.refuse(w, r, err)
 		return
 	}
 	ext, err := srv.store.Extend(r.Context(), r.PathValue("module"), r.PathValue("version"), deps, actorOf(r))
@@ -154,12 +174,12 @@ func (srv *Server) maturity(w http.ResponseWriter, r *http.Request) {
 		Maturity string `json:"maturity"`
 	}
 	if err := decodeBody(r, &req); err != nil {
-		srv.reply(w, r, nil, err)
+		srv.refuse(w, r, err)
 		return
 	}
 	level, err := catalog.ParseMaturity(req.Maturity)
 	if err != nil {
-		srv.reply(w, r, nil, wrapKind(KindInvalid, err, "maturity"))
+		srv.refuse(w, r, wrapKind(KindInvalid, err, "maturity"))
 		return
 	}
 	err = srv.store.SetMaturity(r.Context(), r.PathValue("module"), r.PathValue("version"), level, actorOf(r))
@@ -171,11 +191,11 @@ func (srv *Server) defaultUpgrade(w http.ResponseWriter, r *http.Request) {
 		DefaultUpgrade *bool `json:"default_upgrade"`
 	}
 	if err := decodeBody(r, &req); err != nil {
-		srv.reply(w, r, nil, err)
+		srv.refuse(w, r, err)
 		return
 	}
 	if req.DefaultUpgrade == nil {
-		srv.reply(w, r, nil, errorf(KindInvalid, `body needs {"default_upgrade": true|false}`))
+		srv.refuse(w, r, errorf(KindInvalid, `body needs {"default_upgrade": true|false}`))
 		return
 	}
 	err := srv.store.SetDefaultUpgrade(r.Context(), r.PathValue("module"), *req.DefaultUpgrade, actorOf(r))

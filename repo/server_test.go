@@ -96,7 +96,7 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 func TestOversizedUploadIs413(t *testing.T) {
 	s, _ := newTestStore(t)
 	s.limits.MaxArchiveSize = 1024
-	tok, err := s.AddToken(ctx, "ci", RoleAdmin, nil)
+	tok, err := s.AddToken(ctx, TokenSpec{Name: "ci", Role: RoleAdmin}, admin)
 	if err != nil {
 		t.Fatal(err)
 	}

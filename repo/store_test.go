@@ -151,7 +151,7 @@ func TestExtendWidensAndPublishesNewVersion(t *testing.T) {
 	if err != nil || again.Version != "1.2.0.2" {
 		t.Fatalf("second extend: %v, version %v; want 1.2.0.2", err, again)
 	}
-	log, _ := s.Log(ctx, "localization-es")
+	log, _ := s.Log(ctx, LogFilter{Module: "localization-es"})
 	last := log[len(log)-1]
 	if last.Action != "extend" || last.Actor != "local:test" || !strings.Contains(last.Detail, "core>=2.50.0,<3.1") {
 		t.Errorf("log entry %+v does not record who and what", last)

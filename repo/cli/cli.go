@@ -30,7 +30,7 @@ type backend interface {
 	SetMaturity(ctx context.Context, module, version string, level catalog.Maturity) error
 	SetDefaultUpgrade(ctx context.Context, module string, on bool) error
 	List(ctx context.Context, repository string) ([]repo.ModuleInfo, error)
-	Log(ctx context.Context, module string) ([]repo.LogEntry, error)
+	Log(ctx context.Context, f repo.LogFilter) ([]repo.LogEntry, error)
 }
 
 // local runs the commands on a repository directory as a local admin.
@@ -59,7 +59,9 @@ func (l local) List(ctx context.Context, r string) ([]repo.ModuleInfo, error) {
 	return l.s.List(ctx, r)
 }
 
-func (l local) Log(ctx context.Context, m string) ([]repo.LogEntry, error) { return l.s.Log(ctx, m) }
+func (l local) Log(ctx context.Context, f repo.LogFilter) ([]repo.LogEntry, error) {
+	return l.s.Log(ctx, f)
+}
 
 // app holds the global flags and output streams.
 type app struct {

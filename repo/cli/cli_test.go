@@ -339,8 +339,8 @@ func TestLogShowsExtendWithActorAndDepends(t *testing.T) {
 
 	var entries []repo.LogEntry
 	mustJSON(t, &entries, "log", "--dir", dir)
-	if len(entries) != len(sample.Catalog())+1 {
-		t.Fatalf("log --json has %d entries, want %d", len(entries), len(sample.Catalog())+1)
+	if len(entries) != len(sample.Catalog())+2 { // init's admin token, the publishes, the extend
+		t.Fatalf("log --json has %d entries, want %d", len(entries), len(sample.Catalog())+2)
 	}
 	last := entries[len(entries)-1]
 	if last.Action != "extend" || last.Actor != actor || last.Module != "localization-es" || last.Version != "1.2.0.1" {
@@ -349,8 +349,11 @@ func TestLogShowsExtendWithActorAndDepends(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339Nano, last.At); err != nil {
 		t.Errorf("log entry time %q is not RFC 3339: %v", last.At, err)
 	}
-	if first := entries[0]; first.Action != "publish" || first.Module != "core" || first.Version != "2.50.20" {
-		t.Errorf("first log entry = %+v, want the publish of core 2.50.20", first)
+	if first := entries[0]; first.Action != "token-add" || first.Actor != "local:init" || first.Result != repo.ResultOK {
+		t.Errorf("first log entry = %+v, want init's admin token", first)
+	}
+	if second := entries[1]; second.Action != "publish" || second.Module != "core" || second.Version != "2.50.20" {
+		t.Errorf("second log entry = %+v, want the publish of core 2.50.20", second)
 	}
 }
 

@@ -52,23 +52,33 @@ func printList(w io.Writer, mods []repo.ModuleInfo) {
 }
 
 func (a *app) logCmd() *cobra.Command {
-	var module string
+	var f repo.LogFilter
 	cmd := &cobra.Command{
 		Use:   "log",
-		Short: "Show who published, extended or changed what, and when",
+		Short: "Show every write attempt: who asked for what, when, and whether it was done or refused and why",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: a.withBackend(func(cmd *cobra.Command, _ []string, b backend) error {
-			entries, err := b.Log(cmd.Context(), module)
+			entries, err := b.Log(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
-			return a.print(entries, func(w io.Writer) {
-				for _, e := range entries {
-					fmt.Fprintf(w, "%s  %-16s %-15s %s %s  %s\n", e.At, e.Actor, e.Action, e.Module, e.Version, e.Detail)
-				}
-			})
+			return a.print(entries, func(w io.Writer) { printLog(w, entries) })
 		}),
 	}
-	cmd.Flags().StringVar(&module, "module", "", "only this module")
+	cmd.Flags().StringVar(&f.Module, "module", "", "only this module")
+	cmd.Flags().BoolVar(&f.Refused, "refused", false, "only the refused and failed attempts")
 	return cmd
+}
+
+func printLog(w io.Writer, entries []repo.LogEntry) {
+	for _, e := range entries {
+		what := strings.TrimSpace(e.Module + " " + e.Version)
+		if e.Detail != "" {
+			what = strings.TrimSpace(what + "  " + e.Detail)
+		}
+		fmt.Fprintf(w, "%s  %-7s %-16s %-15s %s\n", e.At, e.Result, e.Actor, e.Action, what)
+		if e.Reason != "" {
+			fmt.Fprintf(w, "    why: %s\n", e.Reason)
+		}
+	}
 }
