@@ -38,6 +38,7 @@ type Store struct {
 	flock  *flock.Flock
 	mu     sync.Mutex
 	signer *meta.Signer
+	keyFI  os.FileInfo // the online key file the signer was loaded from
 	now    func() time.Time
 	limits catalog.ArchiveLimits
 }
@@ -59,6 +60,10 @@ func Open(dir string, opt Options) (*Store, error) {
 	}
 	s, err := openDB(dir, opt)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.healKeys(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	if err := s.loadSigner(); err != nil {
@@ -99,7 +104,12 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) PublicDir() string { return filepath.Join(s.dir, publicDir) }
 
 func (s *Store) loadSigner() error {
-	key, err := readKey(filepath.Join(s.dir, keysDir, onlineKey))
+	path := filepath.Join(s.dir, keysDir, onlineKey)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("read key: %w", err)
+	}
+	key, err := readKey(path)
 	if err != nil {
 		return err
 	}
@@ -111,8 +121,22 @@ func (s *Store) loadSigner() error {
 	if err != nil {
 		return err
 	}
-	s.signer, err = meta.NewSigner(key, bits, exp)
-	return err
+	signer, err := meta.NewSigner(key, bits, exp)
+	if err != nil {
+		return err
+	}
+	s.signer, s.keyFI = signer, fi
+	return nil
+}
+
+// refreshSigner loads the online key again when another process replaced
+// it (a root rotation with a new online key while this one serves).
+func (s *Store) refreshSigner() error {
+	fi, err := os.Stat(filepath.Join(s.dir, keysDir, onlineKey))
+	if err == nil && s.keyFI != nil && os.SameFile(fi, s.keyFI) && fi.ModTime().Equal(s.keyFI.ModTime()) {
+		return nil
+	}
+	return s.loadSigner()
 }
 
 func (s *Store) setting(key string) (string, error) { return settingOn(s.db, key) }
@@ -168,6 +192,9 @@ func (s *Store) locked(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("lock %s: another process holds it", s.flock.Path())
 	}
 	defer s.flock.Unlock()
+	if err := s.refreshSigner(); err != nil {
+		return err
+	}
 	return fn()
 }
 

@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,5 +87,32 @@ func TestEveryWriteAttemptIsAudited(t *testing.T) {
 	text := mustRun(t, "log", "--dir", dir, "--refused")
 	if n := strings.Count(text, "refused "); n != len(want) || !strings.Contains(text, "why: ") || strings.Contains(text, " ok ") {
 		t.Errorf("log --refused (text) shows %d refusals, want %d with their reasons:\n%s", n, len(want), text)
+	}
+}
+
+func TestRotateRootCommand(t *testing.T) {
+	t.Parallel()
+	dir, _ := publishedRepo(t)
+	saved := filepath.Join(t.TempDir(), "root-v1.key")
+	data, err := os.ReadFile(filepath.Join(dir, "keys", "root.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(saved, data, 0o600)
+	os.Remove(filepath.Join(dir, "keys", "root.key")) // kept offline, as the docs say
+	if code, _, errOut := run(t, "rotate-root", "--dir", dir); code != 1 || !strings.Contains(errOut, "--root-key") {
+		t.Fatalf("rotate-root without the root key: exit %d, %s; want 1 asking for --root-key", code, errOut)
+	}
+	var r repo.Rotated
+	mustJSON(t, &r, "rotate-root", "--dir", dir, "--root-key", saved, "--new-online-key")
+	if r.Version != 2 || !r.NewRootKey || !r.NewOnlineKey || len(r.Repositories) != 2 {
+		t.Fatalf("rotate-root --json = %+v", r)
+	}
+	out := mustRun(t, "rotate-root", "--dir", dir, "--keep-root-key")
+	if !strings.Contains(out, "root version 3 published in 2.50, 3.0") || strings.Contains(out, "New root key") {
+		t.Fatalf("rotate-root --keep-root-key printed:\n%s", out)
+	}
+	if code, _, errOut := run(t, "rotate-root", "--dir", dir, "--root-key", saved); code != 1 || !strings.Contains(errOut, "is not the key of root version 3") {
+		t.Fatalf("rotate-root with the replaced key: exit %d, %s", code, errOut)
 	}
 }

@@ -87,7 +87,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.token, "token", os.Getenv("UPKEEP_REPO_TOKEN"), "token for --server (env UPKEEP_REPO_TOKEN)")
 	pf.BoolVar(&a.json, "json", false, "print JSON")
 	root.AddCommand(a.initCmd(), a.publishCmd(), a.extendCmd(), a.maturityCmd(), a.defaultUpgradeCmd(),
-		a.listCmd(), a.logCmd(), a.tokenCmd(), a.serveCmd(), a.exportCmd(), a.renewCmd(), a.resignCmd())
+		a.listCmd(), a.logCmd(), a.tokenCmd(), a.serveCmd(), a.exportCmd(), a.renewCmd(), a.resignCmd(), a.rotateRootCmd())
 	return root
 }
 

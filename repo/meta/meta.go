@@ -96,8 +96,10 @@ func KeyID(pub ed25519.PublicKey) (string, error) {
 
 // NewRoot builds and signs root metadata of the given version: the root key
 // (kept offline) signs it and owns the root role; the online key owns the
-// targets, snapshot and timestamp roles.
-func NewRoot(version int64, rootKey ed25519.PrivateKey, online ed25519.PublicKey, expires time.Time) ([]byte, error) {
+// targets, snapshot and timestamp roles. A rotation passes the previous
+// root keys as also: they sign the new root too, so clients that trust the
+// previous version accept this one (TUF's chain of roots).
+func NewRoot(version int64, rootKey ed25519.PrivateKey, online ed25519.PublicKey, expires time.Time, also ...ed25519.PrivateKey) ([]byte, error) {
 	root := metadata.Root(expires.UTC().Truncate(time.Second))
 	root.Signed.Version = version
 	root.Signed.ConsistentSnapshot = true
@@ -117,12 +119,31 @@ func NewRoot(version int64, rootKey ed25519.PrivateKey, online ed25519.PublicKey
 			return nil, fmt.Errorf("root.AddKey %s: %w", role, err)
 		}
 	}
-	signer, err := signature.LoadED25519Signer(rootKey)
-	if err != nil {
-		return nil, fmt.Errorf("signature.LoadED25519Signer: %w", err)
-	}
-	if _, err := root.Sign(signer); err != nil {
-		return nil, fmt.Errorf("sign root: %w", err)
+	for _, k := range append([]ed25519.PrivateKey{rootKey}, also...) {
+		signer, err := signature.LoadED25519Signer(k)
+		if err != nil {
+			return nil, fmt.Errorf("signature.LoadED25519Signer: %w", err)
+		}
+		if _, err := root.Sign(signer); err != nil {
+			return nil, fmt.Errorf("sign root: %w", err)
+		}
 	}
 	return root.ToBytes(false)
+}
+
+// RootKeys reads a root's version and the key ids of its root and
+// timestamp roles, without checking signatures.
+func RootKeys(data []byte) (version int64, rootIDs, onlineIDs []string, err error) {
+	var m metadata.Metadata[metadata.RootType]
+	r, err := m.FromBytes(data)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("read root: %w", err)
+	}
+	role := func(name string) []string {
+		if rl, ok := r.Signed.Roles[name]; ok {
+			return rl.KeyIDs
+		}
+		return nil
+	}
+	return r.Signed.Version, role(metadata.ROOT), role(metadata.TIMESTAMP), nil
 }
