@@ -16,9 +16,10 @@ import (
 
 // Client drives a remote repository's write API with a token.
 type Client struct {
-	BaseURL string
-	Token   string
-	HTTP    *http.Client // nil: a client with a 5-minute timeout
+	BaseURL    string
+	Token      string
+	Repository string       // Publish into this private repository only
+	HTTP       *http.Client // nil: a client with a 5-minute timeout
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ctype string, out any) error {
@@ -85,7 +86,11 @@ func modulePath(module, version string) string {
 // Publish uploads a module archive.
 func (c *Client) Publish(ctx context.Context, data []byte) (*Published, error) {
 	var out Published
-	return &out, c.do(ctx, http.MethodPost, "/api/v1/publish", bytes.NewReader(data), "application/zip", &out)
+	path := "/api/v1/publish"
+	if c.Repository != "" {
+		path += "?repository=" + url.QueryEscape(c.Repository)
+	}
+	return &out, c.do(ctx, http.MethodPost, path, bytes.NewReader(data), "application/zip", &out)
 }
 
 // Extend widens a published version's dependencies (admin token).

@@ -150,7 +150,7 @@ func diskFingerprint(t *testing.T, s *repo.Store) string {
 	t.Helper()
 	var b strings.Builder
 	out := t.TempDir()
-	if _, err := s.Export(t.Context(), out, nil); err != nil {
+	if _, err := s.Export(t.Context(), out, repo.ExportOptions{}); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	b.WriteString("export:\n" + hashTree(t, out))

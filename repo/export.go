@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/upkeep-erp/upkeep/catalog"
 	"github.com/upkeep-erp/upkeep/repo/meta"
 )
 
@@ -18,41 +19,37 @@ type ExportResult struct {
 	Repositories []string `json:"repositories"`
 	Files        int      `json:"files"`
 	Bytes        int64    `json:"bytes"`
+	// Private lists the private repositories exported (IncludePrivate):
+	// a static copy cannot check reader tokens.
+	Private []string `json:"private,omitempty"`
+	// LeftOut lists the private repositories an export of "all" left out.
+	LeftOut []string `json:"left_out,omitempty"`
 }
 
-// Export writes the current signed state of the chosen repositories (all when
-// none are named) into dir as static files: the same tree `serve` answers
-// from, with only the current metadata versions and the archives they list.
-func (s *Store) Export(ctx context.Context, dir string, repositories []string) (*ExportResult, error) {
-	return s.export(ctx, dir, repositories, true)
+// ExportOptions choose what an export writes.
+type ExportOptions struct {
+	Repositories   []string // default: every public repository
+	MetadataOnly   bool     // leave out the archives (a mirror that carries them separately)
+	IncludePrivate bool     // allow private repositories (a copy for a host you hand it to yourself)
 }
 
-// ExportMetadata is Export without the archives, for a mirror that carries
-// archives separately.
-func (s *Store) ExportMetadata(ctx context.Context, dir string, repositories []string) (*ExportResult, error) {
-	return s.export(ctx, dir, repositories, false)
-}
-
-func (s *Store) export(ctx context.Context, dir string, repositories []string, archives bool) (*ExportResult, error) {
+// Export writes the current signed state of the chosen repositories (every
+// public one when none are named) into dir as static files: the same tree
+// `serve` answers from, with only the current metadata versions and the
+// archives they list. A private repository is refused unless
+// IncludePrivate: a static tree serves anyone who can reach it, so only a
+// server that checks reader tokens may serve it.
+func (s *Store) Export(ctx context.Context, dir string, opt ExportOptions) (*ExportResult, error) {
 	tx, err := s.db.BeginTxx(ctx, &sqlTxReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("begin export: %w", err)
 	}
 	defer tx.Rollback()
-	all, err := repositoriesOn(tx)
+	res, err := exportChoice(tx, opt)
 	if err != nil {
 		return nil, err
 	}
-	if len(repositories) == 0 {
-		repositories = all
-	}
-	for _, r := range repositories {
-		if !containsString(all, r) {
-			return nil, errorf(KindNotFound, "no repository %q; have %v", r, all)
-		}
-	}
-	res := &ExportResult{Repositories: repositories}
-	blobs, err := currentBlobs(tx, repositories)
+	blobs, err := currentBlobs(tx, res.Repositories)
 	if err != nil {
 		return nil, err
 	}
@@ -67,13 +64,50 @@ func (s *Store) export(ctx context.Context, dir string, repositories []string, a
 		res.Files++
 		res.Bytes += int64(len(body))
 	}
-	if !archives {
+	if opt.MetadataOnly {
 		return res, nil
 	}
-	n, size, err := s.exportArchives(tx, dir, repositories)
+	n, size, err := s.exportArchives(tx, dir, res.Repositories)
 	res.Files += n
 	res.Bytes += size
 	return res, err
+}
+
+// exportChoice checks the repositories an export names (or picks every
+// public one) and says which are private.
+func exportChoice(tx *sqlx.Tx, opt ExportOptions) (*ExportResult, error) {
+	var all []catalog.RepositoryInfo
+	if err := tx.Select(&all, "SELECT name, kind FROM repositories ORDER BY name"); err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	kinds := map[string]string{}
+	res := &ExportResult{}
+	for _, r := range all {
+		kinds[r.Name] = r.Kind
+		if len(opt.Repositories) > 0 {
+			continue
+		}
+		if r.Kind == kindPrivate && !opt.IncludePrivate {
+			res.LeftOut = append(res.LeftOut, r.Name)
+			continue
+		}
+		res.Repositories = append(res.Repositories, r.Name)
+	}
+	for _, r := range opt.Repositories {
+		switch {
+		case kinds[r] == "":
+			return nil, errorf(KindNotFound, "no repository %q; see 'upkeep-repo repository list'", clip(r, 64))
+		case kinds[r] == kindPrivate && !opt.IncludePrivate:
+			return nil, errorf(KindInvalid, "repository %s is private: a static export serves anyone who can reach it, and only a server that checks reader tokens ('upkeep-repo serve') may serve it; add --include-private only for a copy you hand to a subscriber yourself", r)
+		}
+		res.Repositories = append(res.Repositories, r)
+	}
+	for _, r := range res.Repositories {
+		if kinds[r] == kindPrivate {
+			res.Private = append(res.Private, r)
+		}
+	}
+	return res, nil
 }
 
 // currentBlobs lists the public paths of the current state: roots, and per

@@ -56,6 +56,7 @@ func (s *Store) Extend(ctx context.Context, module, version string, depends []ca
 type storedRelease struct {
 	Release      catalog.Release
 	ExtendedFrom string
+	PrivateTo    string // the private repository it was published into, if any
 }
 
 func (s *Store) loadRelease(q sqlx.Queryer, module, version string) (*storedRelease, error) {
@@ -66,15 +67,16 @@ func (s *Store) loadRelease(q sqlx.Queryer, module, version string) (*storedRele
 	var row struct {
 		Release string `db:"release_json"`
 		Ext     string `db:"extended_from"`
+		Private string `db:"private_to"`
 	}
-	err = sqlx.Get(q, &row, "SELECT release_json, extended_from FROM versions WHERE module = ? AND sort_key = ?", module, v.SortKey())
+	err = sqlx.Get(q, &row, "SELECT release_json, extended_from, private_to FROM versions WHERE module = ? AND sort_key = ?", module, v.SortKey())
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errorf(KindNotFound, "%s %s is not published; see 'upkeep-repo list'", module, version)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", module, version, err)
 	}
-	out := &storedRelease{ExtendedFrom: row.Ext}
+	out := &storedRelease{ExtendedFrom: row.Ext, PrivateTo: row.Private}
 	if err := json.Unmarshal([]byte(row.Release), &out.Release); err != nil {
 		return nil, fmt.Errorf("stored release %s %s: %w", module, version, err)
 	}
@@ -106,7 +108,7 @@ func (s *Store) extendLocked(ctx context.Context, module, version string, depend
 		return nil, err
 	}
 	detail := fmt.Sprintf("%s -> %s: depends [%s] -> [%s]", src.Release.Version, next, depStrings(old), depStrings(depends))
-	pub, err := s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "extend", extendedFrom: &base, detail: detail})
+	pub, err := s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "extend", extendedFrom: &base, detail: detail, private: src.PrivateTo})
 	if err != nil {
 		return nil, err
 	}

@@ -139,11 +139,7 @@ func (fc *fileCache) serve(w http.ResponseWriter, r *http.Request, name string) 
 // strong ETag, a 304 when If-None-Match names it, and gzip when accepted.
 func serveEntity(w http.ResponseWriter, r *http.Request, name string, c *cachedFile, f *os.File) {
 	h := w.Header()
-	if mutable(name) {
-		h.Set("Cache-Control", "no-cache")
-	} else {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	}
+	h.Set("Cache-Control", cacheControl(r, name))
 	gz := c.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
 	etag := c.etag
 	if gz {

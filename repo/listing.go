@@ -27,7 +27,7 @@ type listingDoc struct {
 const DirectoryPath = "repositories.json"
 
 // writeDirectory stores a new repositories.json in every repository when
-// the set of repositories changed.
+// the set of repositories changed (directoryFor says what each lists).
 func (s *Store) writeDirectory(c *change) error {
 	if !c.directory {
 		return nil
@@ -36,11 +36,11 @@ func (s *Store) writeDirectory(c *change) error {
 	if err := c.tx.Select(&rows, "SELECT name, kind FROM repositories ORDER BY name"); err != nil {
 		return fmt.Errorf("list repositories: %w", err)
 	}
-	data, err := json.Marshal(catalog.Directory{Schema: catalog.DirectorySchema, Repositories: rows})
-	if err != nil {
-		return fmt.Errorf("encode the repository directory: %w", err)
-	}
 	for _, r := range rows {
+		data, err := directoryFor(rows, r.Name)
+		if err != nil {
+			return err
+		}
 		bin, err := s.storeTarget(c, r.Name, DirectoryPath, data)
 		if err != nil {
 			return err

@@ -155,7 +155,7 @@ func (p *placer) widenDependents(module string) ([]grown, error) {
 	}
 	err := p.tx.Select(&deps, `SELECT v.id, v.module, v.release_json FROM versions v
 		JOIN dependencies d ON d.version_id = v.id JOIN modules m ON m.name = v.module
-		WHERE d.module = ? AND m.is_core = 0`, module)
+		WHERE d.module = ? AND m.is_core = 0 AND v.private_to = ''`, module)
 	if err != nil {
 		return nil, fmt.Errorf("read dependents of %s: %w", module, err)
 	}

@@ -31,8 +31,18 @@ type Published struct {
 // repository whose core series its dependencies reach, then re-signs what
 // changed. On any error the store and the published metadata stay as they were.
 func (s *Store) Publish(ctx context.Context, data []byte, actor Actor) (*Published, error) {
+	return s.PublishTo(ctx, data, "", actor)
+}
+
+// PublishTo is Publish into the named private repository, and only there
+// ("" places by series as Publish does). The attempt is audited.
+func (s *Store) PublishTo(ctx context.Context, data []byte, repository string, actor Actor) (*Published, error) {
 	var out *Published
-	err := s.attempt(ctx, Attempt{Actor: actor, Action: "publish", Detail: fmt.Sprintf("archive of %d bytes", len(data))}, func(at *Attempt) error {
+	detail := fmt.Sprintf("archive of %d bytes", len(data))
+	if repository != "" {
+		detail += " into " + clip(repository, 64)
+	}
+	err := s.attempt(ctx, Attempt{Actor: actor, Action: "publish", Detail: detail}, func(at *Attempt) error {
 		m, err := s.readManifest(data)
 		if err != nil {
 			return err
@@ -42,7 +52,7 @@ func (s *Store) Publish(ctx context.Context, data []byte, actor Actor) (*Publish
 			return errorf(KindForbidden, "%s may not publish module %s; ask an admin for a token that covers it", actor.Name, m.Name)
 		}
 		return s.locked(ctx, func() error {
-			out, err = s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "publish"})
+			out, err = s.publishLocked(ctx, op{data: data, m: m, actor: actor, action: "publish", private: repository})
 			return err
 		})
 	})
@@ -68,6 +78,7 @@ type op struct {
 	action       string // publish or extend
 	extendedFrom *catalog.Version
 	detail       string
+	private      string // the private repository it goes into, alone; "" places by series
 }
 
 func (s *Store) publishLocked(ctx context.Context, o op) (*Published, error) {
@@ -96,12 +107,7 @@ func (s *Store) insertRelease(c *change, o op) (*Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := s.newPlacer(c)
-	repos, err := pl.placeNew(id, m)
-	if err != nil {
-		return nil, err
-	}
-	widened, err := pl.propagate(m.Name)
+	repos, widened, err := s.place(c, id, m, o.private)
 	if err != nil {
 		return nil, err
 	}
@@ -199,9 +205,9 @@ func (s *Store) insertVersion(c *change, m *catalog.Manifest, rel catalog.Releas
 	if o.extendedFrom != nil {
 		ext = o.extendedFrom.String()
 	}
-	id, err := c.insert(`INSERT INTO versions (module, version, sort_key, release_json, archive_sha256, archive_length, extended_from, published_at, published_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.Name, m.Version.String(), m.Version.SortKey(), string(body),
-		rel.Archive.SHA256, rel.Archive.Length, ext, c.stamp, o.actor.Name)
+	id, err := c.insert(`INSERT INTO versions (module, version, sort_key, release_json, archive_sha256, archive_length, extended_from, published_at, published_by, private_to)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.Name, m.Version.String(), m.Version.SortKey(), string(body),
+		rel.Archive.SHA256, rel.Archive.Length, ext, c.stamp, o.actor.Name, o.private)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return 0, errorf(KindConflict, "%s %s is already published; published versions never change: publish a new version", m.Name, m.Version)
@@ -214,4 +220,26 @@ func (s *Store) insertVersion(c *change, m *catalog.Manifest, rel catalog.Releas
 		}
 	}
 	return id, nil
+}
+
+// place puts a new version into its repositories: the private one it was
+// published into, or every series its dependencies reach (widening the
+// placement of the versions that depend on it).
+func (s *Store) place(c *change, id int64, m *catalog.Manifest, private string) (repos, widened []string, err error) {
+	if private != "" {
+		if err := s.checkPrivateTarget(c, private, m); err != nil {
+			return nil, nil, err
+		}
+		if err := c.exec("INSERT INTO placements (version_id, repository) VALUES (?, ?)", id, private); err != nil {
+			return nil, nil, fmt.Errorf("place %s in %s: %w", m.Name, private, err)
+		}
+		c.markDirty(private, m.Name)
+		return []string{private}, nil, nil
+	}
+	pl := s.newPlacer(c)
+	if repos, err = pl.placeNew(id, m); err != nil {
+		return nil, nil, err
+	}
+	widened, err = pl.propagate(m.Name)
+	return repos, widened, err
 }

@@ -17,11 +17,12 @@ import (
 // Server is the repository's HTTP face: the signed read side as static
 // files, and the token-guarded write API.
 type Server struct {
-	store *Store
-	files *fileCache
-	blobs *blobCache
-	log   *slog.Logger
-	mux   *http.ServeMux
+	store   *Store
+	files   *fileCache
+	blobs   *blobCache
+	private *privateCache
+	log     *slog.Logger
+	mux     *http.ServeMux
 }
 
 // NewServer serves store's signed documents, archives and API.
@@ -33,7 +34,8 @@ func NewServer(store *Store, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{store: store, files: newFileCache(store.PublicDir()), blobs: blobs, log: log, mux: http.NewServeMux()}
+	srv := &Server{store: store, files: newFileCache(store.PublicDir()), blobs: blobs, log: log, mux: http.NewServeMux(),
+		private: &privateCache{store: store, genPath: filepath.Join(store.dir, generationFile)}}
 	srv.routes()
 	return srv, nil
 }
@@ -59,6 +61,10 @@ func (srv *Server) static(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found: /"+name, "")
 		return
 	}
+	r, ok := srv.allowRead(w, r, name)
+	if !ok {
+		return
+	}
 	if strings.HasPrefix(name, archivesDir+"/") {
 		srv.files.serve(w, r, name)
 		return
@@ -68,16 +74,38 @@ func (srv *Server) static(w http.ResponseWriter, r *http.Request) {
 
 func (srv *Server) health(w http.ResponseWriter, r *http.Request) {
 	repos, err := srv.store.Repositories(r.Context())
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "store unavailable", err.Error())
+	private, perr := srv.private.get(r.Context())
+	if err != nil || perr != nil {
+		writeError(w, http.StatusServiceUnavailable, "store unavailable", errors.Join(err, perr).Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "repositories": repos})
+	public := []string{}
+	for _, n := range repos {
+		if !private[n] {
+			public = append(public, n)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "repositories": public})
 }
 
+// list answers the published modules; a private repository's versions
+// only to a token that may read it.
 func (srv *Server) list(w http.ResponseWriter, r *http.Request) {
 	mods, err := srv.store.List(r.Context(), r.URL.Query().Get("repository"))
-	srv.reply(w, r, mods, err)
+	if err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	private, err := srv.private.get(r.Context())
+	if err != nil {
+		srv.reply(w, r, nil, err)
+		return
+	}
+	var a Actor
+	if h := r.Header.Get("Authorization"); h != "" {
+		a, _ = srv.store.Authenticate(r.Context(), bearer(h))
+	}
+	srv.reply(w, r, visibleTo(mods, private, a.CanRead), nil)
 }
 
 type actorKey struct{}
@@ -146,7 +174,7 @@ func (srv *Server) publish(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, wrapKind(KindInvalid, err, "read the upload"))
 		return
 	}
-	pub, err := srv.store.Publish(r.Context(), body, actorOf(r))
+	pub, err := srv.store.PublishTo(r.Context(), body, r.URL.Query().Get("repository"), actorOf(r))
 	srv.replyStatus(w, r, http.StatusCreated, pub, err)
 }
 

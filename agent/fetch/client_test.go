@@ -16,6 +16,8 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/upkeep-erp/upkeep/repo"
 )
 
 const tsPath = "/2.50/metadata/timestamp.json"
@@ -247,7 +249,7 @@ func TestFileBaseURL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 4)
 	dir := t.TempDir()
-	if _, err := e.store.Export(ctxT(t), dir, nil); err != nil {
+	if _, err := e.store.Export(ctxT(t), dir, repo.ExportOptions{}); err != nil {
 		t.Fatalf("Export: %v", err)
 	}
 	c := e.client("2.50", "", func(cfg *Config) { cfg.BaseURL = "file://" + filepath.ToSlash(dir) })

@@ -79,9 +79,17 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	hint := "the server failed; retry later"
-	if e.StatusCode < 500 {
-		hint = "check Config.BaseURL and Config.Repository"
+	var hint string
+	switch {
+	case e.StatusCode == http.StatusUnauthorized:
+		hint = "the repository is private and wants a valid reader token: check the token_file of this repository " +
+			"([[repository.private]]); a revoked or expired token needs a new one from the repository's operator"
+	case e.StatusCode == http.StatusForbidden:
+		hint = "the token may not read this repository: ask the repository's operator for a reader token scoped to it"
+	case e.StatusCode >= 500:
+		hint = "the server failed; retry later"
+	default:
+		hint = "check the repository's URL and name in the configuration"
 	}
 	return fmt.Sprintf("GET %s: HTTP %d %s; %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode), hint)
 }

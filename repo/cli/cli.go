@@ -35,12 +35,13 @@ type backend interface {
 
 // local runs the commands on a repository directory as a local admin.
 type local struct {
-	s *repo.Store
-	a repo.Actor
+	s    *repo.Store
+	a    repo.Actor
+	into string // publish into this private repository only
 }
 
 func (l local) Publish(ctx context.Context, data []byte) (*repo.Published, error) {
-	return l.s.Publish(ctx, data, l.a)
+	return l.s.PublishTo(ctx, data, l.into, l.a)
 }
 
 func (l local) Extend(ctx context.Context, m, v string, deps []catalog.Dependency) (*repo.Extended, error) {
@@ -67,6 +68,7 @@ func (l local) Log(ctx context.Context, f repo.LogFilter) ([]repo.LogEntry, erro
 type app struct {
 	dir, server, token string
 	json               bool
+	into               string // publish --repository
 	out, errOut        io.Writer
 }
 
@@ -87,7 +89,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.token, "token", os.Getenv("UPKEEP_REPO_TOKEN"), "token for --server (env UPKEEP_REPO_TOKEN)")
 	pf.BoolVar(&a.json, "json", false, "print JSON")
 	root.AddCommand(a.initCmd(), a.publishCmd(), a.extendCmd(), a.maturityCmd(), a.defaultUpgradeCmd(),
-		a.listCmd(), a.logCmd(), a.tokenCmd(), a.serveCmd(), a.exportCmd(), a.renewCmd(), a.resignCmd(), a.rotateRootCmd())
+		a.listCmd(), a.logCmd(), a.tokenCmd(), a.serveCmd(), a.exportCmd(), a.renewCmd(), a.resignCmd(), a.rotateRootCmd(), a.repositoryCmd())
 	return root
 }
 
@@ -133,13 +135,13 @@ func (a *app) backend() (backend, func(), error) {
 		if a.token == "" {
 			return nil, nil, cliutil.Usage(errors.New("--server needs --token (or UPKEEP_REPO_TOKEN)"))
 		}
-		return &repo.Client{BaseURL: a.server, Token: a.token}, func() {}, nil
+		return &repo.Client{BaseURL: a.server, Token: a.token, Repository: a.into}, func() {}, nil
 	}
 	s, err := a.open()
 	if err != nil {
 		return nil, nil, err
 	}
-	return local{s: s, a: repo.LocalActor(currentUser())}, func() { s.Close() }, nil
+	return local{s: s, a: repo.LocalActor(currentUser()), into: a.into}, func() { s.Close() }, nil
 }
 
 func currentUser() string {

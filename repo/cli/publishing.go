@@ -42,7 +42,7 @@ func printInit(w io.Writer, dir string, res *repo.InitResult) {
 }
 
 func (a *app) publishCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "publish ARCHIVE...",
 		Short: "Validate and publish module archives (zip with upkeep.toml at the root)",
 		Args: func(_ *cobra.Command, args []string) error {
@@ -65,6 +65,8 @@ func (a *app) publishCmd() *cobra.Command {
 			return err
 		}),
 	}
+	cmd.Flags().StringVar(&a.into, "repository", "", "publish into this private repository only (see 'upkeep-repo repository add')")
+	return cmd
 }
 
 // publishAll publishes a batch of archives in the order of their

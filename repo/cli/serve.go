@@ -19,29 +19,36 @@ import (
 )
 
 func (a *app) exportCmd() *cobra.Command {
-	var repos []string
-	var metadataOnly bool
+	var opt repo.ExportOptions
 	cmd := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Write the signed read side as static files for any web server, object store or USB stick",
-		Args:  exactArgs(1, "DIR"),
+		Long: "Write the signed read side as static files. Private repositories are left out: a static copy\n" +
+			"serves anyone who can reach it, so only 'upkeep-repo serve', which checks reader tokens, may serve\n" +
+			"them. --include-private exports them anyway, for a copy you hand to a subscriber yourself.",
+		Args: exactArgs(1, "DIR"),
 		RunE: a.withStore(func(cmd *cobra.Command, args []string, s *repo.Store) error {
-			export := s.Export
-			if metadataOnly {
-				export = s.ExportMetadata
-			}
-			res, err := export(cmd.Context(), args[0], repos)
+			res, err := s.Export(cmd.Context(), args[0], opt)
 			if err != nil {
 				return err
 			}
-			return a.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "exported %s: %d files, %d bytes into %s\n", strings.Join(res.Repositories, ", "), res.Files, res.Bytes, args[0])
-			})
+			return a.print(res, func(w io.Writer) { printExport(w, res, args[0]) })
 		}),
 	}
-	cmd.Flags().StringArrayVar(&repos, "repository", nil, "only this repository (repeat); default all")
-	cmd.Flags().BoolVar(&metadataOnly, "metadata-only", false, "leave out the archives (a mirror that carries them separately)")
+	cmd.Flags().StringArrayVar(&opt.Repositories, "repository", nil, "only this repository (repeat); default every public one")
+	cmd.Flags().BoolVar(&opt.MetadataOnly, "metadata-only", false, "leave out the archives (a mirror that carries them separately)")
+	cmd.Flags().BoolVar(&opt.IncludePrivate, "include-private", false, "export private repositories too (anyone who reads the copy reads them)")
 	return cmd
+}
+
+func printExport(w io.Writer, res *repo.ExportResult, dir string) {
+	fmt.Fprintf(w, "exported %s: %d files, %d bytes into %s\n", strings.Join(res.Repositories, ", "), res.Files, res.Bytes, dir)
+	if len(res.LeftOut) > 0 {
+		fmt.Fprintf(w, "left out private %s: serve it with 'upkeep-repo serve', which checks reader tokens\n", strings.Join(res.LeftOut, ", "))
+	}
+	if len(res.Private) > 0 {
+		fmt.Fprintf(w, "WARNING: %s is private and the copy checks no token: anyone who can read %s reads it\n", strings.Join(res.Private, ", "), dir)
+	}
 }
 
 func (a *app) serveCmd() *cobra.Command {
