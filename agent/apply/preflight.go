@@ -59,7 +59,7 @@ func (rn *run) checkPlan(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("encode the plan: %w", err)
 	}
-	rn.plan, rn.steps = fresh, buildSteps(fresh)
+	rn.plan, rn.steps = fresh, rn.buildSteps(fresh)
 	return rn.r.Store.SetRunPlan(ctx, rn.id, body)
 }
 

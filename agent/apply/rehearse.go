@@ -218,8 +218,12 @@ func (r *Runner) newRehearsal(id int64, plan *scan.Plan, t Target, onCopy bool) 
 		}
 		r.emit(e)
 	}
-	rn := &run{r: &cr, id: id, plan: plan, steps: buildSteps(plan), started: r.now(), reached: map[string]bool{}, next: 1,
-		dir: filepath.Join(r.StateDir, "runs", strconv.FormatInt(id, 10))}
+	where := "the test instance"
+	if onCopy {
+		where = "the copy"
+	}
+	rn := &run{r: &cr, id: id, plan: plan, steps: rehearsalSteps(buildSteps(plan), where), started: r.now(), reached: map[string]bool{}, next: 1,
+		dir: filepath.Join(r.StateDir, "runs", strconv.FormatInt(id, 10)), rehearsing: where}
 	h.rn = rn
 	if onCopy {
 		h.copyDir = filepath.Join(rn.dir, "copy")

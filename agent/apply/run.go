@@ -35,6 +35,17 @@ type run struct {
 	warnings []string
 	drift    *Drift
 	recovery bool
+	// rehearsing names where a rehearsal runs ("the copy"); "" in production.
+	rehearsing string
+}
+
+// buildSteps lists plan's steps for this run, named for a rehearsal's
+// copy when it is one.
+func (rn *run) buildSteps(plan *scan.Plan) []step {
+	if rn.rehearsing != "" {
+		return rehearsalSteps(buildSteps(plan), rn.rehearsing)
+	}
+	return buildSteps(plan)
 }
 
 // preflightInfo is what preflight found, journaled for a restarted agent.

@@ -52,7 +52,7 @@ func buildSteps(plan *scan.Plan) []step {
 	one := func(kind, name string) step { return step{kind: kind, name: name, change: -1} }
 	steps := []step{
 		one(kindPreflight, "preflight: lock, plan, disk room, ERP health"),
-		one(kindDownload, fmt.Sprintf("download and verify %d archives", len(plan.Changes))),
+		one(kindDownload, "download and verify "+archives(len(plan.Changes))),
 		one(kindStop, "stop the ERP server"),
 		one(kindBackup, "backup the database"),
 	}
@@ -61,6 +61,37 @@ func buildSteps(plan *scan.Plan) []step {
 	}
 	return append(steps, one(kindStart, "start the ERP server"), one(kindHealth, "health checks"),
 		one(kindRecord, "record the new versions, the history and the settings drift"))
+}
+
+func archives(n int) string {
+	if n == 1 {
+		return "1 archive"
+	}
+	return fmt.Sprintf("%d archives", n)
+}
+
+// rehearsalSteps renames the plan's steps for a rehearsal on where ("the
+// copy", "the test instance"), so that no step reads as if production were
+// touched; each keeps its kind (its first word), which the journal and the
+// estimates go by.
+func rehearsalSteps(steps []step, where string) []step {
+	out := slices.Clone(steps)
+	for i, s := range out {
+		switch s.kind {
+		case kindStop:
+			s.name = "stop " + where + "'s server (production keeps running)"
+		case kindBackup:
+			s.name = "backup of " + where + "'s database"
+		case kindStart:
+			s.name = "start " + where + "'s server"
+		case kindHealth:
+			s.name = "health checks on " + where
+		case kindRecord:
+			s.name = "record the settings drift on " + where
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // stageSteps are one stage's scripts, swaps and update.

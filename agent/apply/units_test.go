@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,6 +66,29 @@ func TestStepsFollowStagesAndDependencyOrder(t *testing.T) {
 	for i, name := range got {
 		if k := kindOf(name); k != buildSteps(plan)[i].kind {
 			t.Errorf("kindOf(%q) = %q, want %q", name, k, buildSteps(plan)[i].kind)
+		}
+	}
+}
+
+// TestRehearsalStepsNameTheCopy: no step of a rehearsal reads as if
+// production were touched, and each keeps its kind.
+func TestRehearsalStepsNameTheCopy(t *testing.T) {
+	plan := &scan.Plan{Changes: []scan.PlannedChange{{Stage: 1, Module: "core", From: ver("2.50.20"), To: ver("2.50.22")}}}
+	prod := buildSteps(plan)
+	var got []string
+	for i, s := range rehearsalSteps(prod, "the copy") {
+		got = append(got, s.name)
+		if kindOf(s.name) != prod[i].kind {
+			t.Errorf("%q: kind %q, want %q", s.name, kindOf(s.name), prod[i].kind)
+		}
+		if strings.Contains(s.name, "the ERP server") || strings.Contains(s.name, "the database") || strings.Contains(s.name, "new versions") {
+			t.Errorf("rehearsal step %q reads as if production were touched", s.name)
+		}
+	}
+	for _, want := range []string{"download and verify 1 archive", "stop the copy's server (production keeps running)", "backup of the copy's database",
+		"start the copy's server", "health checks on the copy", "record the settings drift on the copy"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("rehearsal steps %q lack %q", got, want)
 		}
 	}
 }
