@@ -9,6 +9,12 @@ import (
 // Report is a scan's report (fields documented on scan.Report).
 type Report = scan.Report
 
+// Candidate is one newer version in a report (scan.Candidate).
+type Candidate = scan.Candidate
+
+// PlannedChange is one module's move in a plan (scan.PlannedChange).
+type PlannedChange = scan.PlannedChange
+
 // Plan is GET /v1/plan: the exact set of changes to apply (fields
 // documented on scan.Plan) and how long applying it should take here.
 type Plan struct {
@@ -203,9 +209,9 @@ type Event struct {
 	Kind     string `json:"kind"`
 	Severity string `json:"severity"` // info, warning, error
 	// Notify says a person should be told, once, as a desktop
-	// notification (new upgrades, blocked updates, runs' outcomes,
-	// problems); false for routine entries (nothing new, staged, a
-	// rehearsal that passed, a run cancelled by a person).
+	// notification (new upgrades, blocked updates, runs' outcomes, a
+	// passed rehearsal, problems); false for routine entries (nothing new,
+	// staged, a run cancelled by a person).
 	Notify   bool   `json:"notify"`
 	Summary  string `json:"summary"`
 	RunID    string `json:"run_id,omitempty"`

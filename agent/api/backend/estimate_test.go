@@ -136,7 +136,7 @@ func TestNotifies(t *testing.T) {
 		{store.EventFailedRestored, true, true},
 		{store.EventRestoreFailed, true, true},
 		{store.EventRehearsalFailed, true, true},
-		{eventRehearsalPassed, false, false},
+		{eventRehearsalPassed, false, true},
 		{eventCancelled, false, false},
 		{store.EventProblem, true, true},
 		{store.EventUnreachable, true, true},

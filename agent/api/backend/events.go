@@ -98,11 +98,14 @@ func toEvent(e store.Event) api.Event {
 // notifies tells whether a person should get a desktop notification of
 // e: the events the agent would send by webhook or e-mail, except the news
 // the tray's icon and menu already show (new patches and updates) and
-// update checks that work again.
+// update checks that work again; and a passed rehearsal, which the admin
+// waits for to apply the plan (not worth an e-mail).
 func notifies(e store.Event) bool {
 	switch e.Kind {
 	case store.EventPatches, store.EventUpdates, store.EventReachable:
 		return false
+	case eventRehearsalPassed:
+		return true
 	}
 	return e.Notify
 }
