@@ -8,13 +8,16 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 )
 
-// Prompt is the enforced-update prompt: what "Disable blockers and apply…"
-// will do, for the admin to confirm.
+// Prompt is the confirmation of a plan (the enforced-update prompt when it
+// disables modules): what applying it will do, for the admin to confirm.
 type Prompt struct {
 	Title   string
 	Disable []string // "reports 0.9.0: needs core 2.50.*, but core must leave that range"
 	Meaning string   // what disabling means for this ERP: data kept or not, menus hidden
-	Changes []string // the plan's changes (PlanLines without the disables)
+	Steps   []Step   // the plan's changes, step by step
+	// Outage says plainly what applying does to the ERP: stopped, backed
+	// up, updated, started; restored on any failure.
+	Outage string
 	// Downtime is the agent's estimate in words, or why there is none.
 	Downtime string
 	// Confirm is the confirmation button's label.
@@ -23,21 +26,37 @@ type Prompt struct {
 	// enabled: it names the modules to disable.
 	Acknowledge string
 	Modules     []string // the modules to disable
+	// NeedsRehearsal, when not empty, is why Apply is not offered yet:
+	// the agent applies only plans that passed a rehearsal.
+	NeedsRehearsal string
+	Warnings       []string // the plan's warnings, in the window's words
 }
 
-// EnforcePrompt builds the prompt for a plan made with disable_blockers,
-// on an ERP of kind erpKind (Status.ERP), with the agent's estimate of the
-// plan's downtime.
-func EnforcePrompt(p *api.Plan, erpKind string) Prompt {
-	pr := Prompt{Title: "Disable blockers and apply", Meaning: DisableMeaning(erpKind), Downtime: DowntimeText(p.Estimate)}
+// Context is what a prompt needs to know of the agent besides the plan.
+type Context struct {
+	ERP              string // Status.ERP: demo, tryton, command…
+	RequireRehearsal bool   // the agent applies only plans that passed a rehearsal
+}
+
+// ContextOf reads the prompt's context from the agent's status (nil: none).
+func ContextOf(st *api.Status) Context {
+	if st == nil {
+		return Context{}
+	}
+	c := Context{ERP: st.ERP}
+	if st.Schedule != nil {
+		c.RequireRehearsal = st.Schedule.RequireRehearsal
+	}
+	return c
+}
+
+// EnforcePrompt builds the prompt for a plan made with disable_blockers.
+func EnforcePrompt(p *api.Plan, ctx Context) Prompt {
+	pr := basePrompt(p, ctx)
+	pr.Title, pr.Meaning = "Disable blockers and apply", DisableMeaning(ctx.ERP)
 	for _, d := range p.Disable {
 		pr.Modules = append(pr.Modules, d.Module)
 		pr.Disable = append(pr.Disable, fmt.Sprintf("%s %s: %s", d.Module, d.Version, d.Reason))
-	}
-	for _, line := range PlanLines(p) {
-		if !strings.HasPrefix(line, "disable ") {
-			pr.Changes = append(pr.Changes, line)
-		}
 	}
 	if len(pr.Modules) == 0 {
 		pr.Confirm = "Apply (nothing to disable)"
@@ -50,16 +69,34 @@ func EnforcePrompt(p *api.Plan, erpKind string) Prompt {
 
 // PlanPrompt is the confirmation of a plan that disables nothing; a plan
 // that disables modules gets EnforcePrompt instead.
-func PlanPrompt(p *api.Plan, erpKind string) Prompt {
+func PlanPrompt(p *api.Plan, ctx Context) Prompt {
 	if len(p.Disable) > 0 {
-		return EnforcePrompt(p, erpKind)
+		return EnforcePrompt(p, ctx)
 	}
 	n := len(p.Changes)
-	pr := Prompt{Title: "Apply " + plural(n, "change", "changes"), Changes: PlanLines(p), Downtime: DowntimeText(p.Estimate), Confirm: "Apply"}
+	pr := basePrompt(p, ctx)
+	pr.Title, pr.Confirm = "Apply "+plural(n, "change", "changes"), "Apply"
 	if n == 0 {
-		pr.Title, pr.Confirm = "Nothing to apply", ""
+		pr.Title, pr.Confirm, pr.Outage, pr.NeedsRehearsal = "Nothing to apply", "", "", ""
 	}
 	return pr
+}
+
+func basePrompt(p *api.Plan, ctx Context) Prompt {
+	pr := Prompt{Steps: PlanSteps(p), Downtime: DowntimeText(p.Estimate), Warnings: wordsAll(p.Warnings), Outage: Outage(p)}
+	if ctx.RequireRehearsal && p.Estimate.Basis != "rehearsal" {
+		pr.NeedsRehearsal = "This agent applies only plans that passed a rehearsal (schedule.policy.require_rehearsal), and this one has not: rehearse it first; it runs on a throwaway copy, production keeps running."
+	}
+	return pr
+}
+
+// Outage says plainly what applying a plan does to the ERP.
+func Outage(p *api.Plan) string {
+	s := "Applying stops the ERP: nobody can work in it until it is back. Upkeep backs up its database and the module folders it replaces, "
+	if len(p.Disable) > 0 {
+		s += "disables the modules named above, "
+	}
+	return s + "runs the updates and the migration scripts, starts the ERP and checks its health. If any step fails, it restores the backup and starts the ERP as it was."
 }
 
 // DisableMeaning says what disabling a module does on an ERP of this kind.

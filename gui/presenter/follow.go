@@ -35,9 +35,11 @@ func (s *streamState) seen(id int64) {
 }
 
 // follow watches the agent's event stream until ctx ends, and makes the
-// monitor poll at once on every event. It reconnects after the Backoff's
-// waits (reset by an event) and, when the agent has no stream, asks again
-// only every Slow: it never spins.
+// monitor poll at once on every event and when the stream breaks (the
+// agent may have gone: the status read tells, and the tray says so at
+// once rather than at the next slow poll). It reconnects after the
+// Backoff's waits (reset by an event) and, when the agent has no stream,
+// asks again only every Slow: it never spins.
 func (m *Monitor) follow(ctx context.Context, f Follower) {
 	var back Backoff
 	for {
@@ -48,10 +50,13 @@ func (m *Monitor) follow(ctx context.Context, f Follower) {
 			m.Refresh()
 			return nil
 		})
+		if ctx.Err() != nil {
+			return
+		}
+		m.Refresh()
 		wait := back.Next()
 		if Classify(err) == NotAvailable {
-			m.stream.off.Store(true)
-			m.Refresh() // poll every Poll from now on
+			m.stream.off.Store(true) // poll every Poll from now on
 			wait = orDefault(m.Slow, 5*time.Minute)
 		}
 		if Sleep(ctx, wait) != nil {

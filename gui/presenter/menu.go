@@ -72,6 +72,7 @@ const (
 	MenuCheck                      // scan now
 	MenuOpen                       // open the window
 	MenuApplyPatches               // apply the patches (or review them, see PatchAction)
+	MenuRetry                      // while the agent does not answer: try again now
 	MenuQuit
 )
 
@@ -82,14 +83,22 @@ type MenuLine struct {
 	Enabled bool
 }
 
-// Menu is the tray menu: status, Check now, Open Upkeep…, Apply N patches
-// (when there are any), Quit.
+// Menu is the tray menu: status, Retry now (while the agent does not
+// answer), Check now, Open Upkeep…, Apply N patches (when there are any),
+// Quit. The status line names the next attempt's time rather than a
+// countdown, which a menu cannot keep up to date (the tooltip counts down).
 func (s Snapshot) Menu() []MenuLine {
-	lines := []MenuLine{
-		{ID: MenuStatus, Label: s.StatusLine()},
-		{ID: MenuCheck, Label: "Check now", Enabled: s.CanAct() && s.Running() == nil},
-		{ID: MenuOpen, Label: "Open Upkeep…", Enabled: true},
+	status := s.StatusLine()
+	if s.Conn == Offline || s.Conn == Refused {
+		status = s.lostLine()
 	}
+	lines := []MenuLine{{ID: MenuStatus, Label: status}}
+	if s.Conn == Offline || s.Conn == Refused {
+		lines = append(lines, MenuLine{ID: MenuRetry, Label: "Retry now", Enabled: true})
+	}
+	lines = append(lines,
+		MenuLine{ID: MenuCheck, Label: "Check now", Enabled: s.CanAct() && s.Running() == nil},
+		MenuLine{ID: MenuOpen, Label: "Open Upkeep…", Enabled: true})
 	if pa := PatchActionOf(s.report()); pa.N > 0 {
 		lines = append(lines, MenuLine{ID: MenuApplyPatches, Label: pa.Label, Enabled: s.CanAct() && s.Running() == nil})
 	}

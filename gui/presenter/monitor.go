@@ -59,6 +59,8 @@ type Monitor struct {
 	// Wait sleeps for d or until ctx ends or Refresh is called; tests
 	// replace it. Default: a timer.
 	Wait func(ctx context.Context, d time.Duration, refresh <-chan struct{}) error
+	// Now is the clock for the next attempt's time; default time.Now.
+	Now func() time.Time
 
 	once    sync.Once
 	refresh chan struct{}
@@ -68,6 +70,8 @@ type Monitor struct {
 	runs    bool // the agent answered Runs (not NotAvailable)
 	events  bool
 	stream  streamState
+	// lostSaid: the loss of the agent was announced (and its return will be).
+	lostSaid bool
 }
 
 // Refresh asks the monitor to poll now (after Check now, an apply…).
@@ -90,6 +94,9 @@ func (m *Monitor) Init() {
 	}
 	if m.Wait == nil {
 		m.Wait = wait
+	}
+	if m.Now == nil {
+		m.Now = time.Now
 	}
 	m.started = time.Now()
 	m.stream.seen(m.News.Since)
@@ -119,13 +126,18 @@ func (m *Monitor) Step(ctx context.Context) time.Duration {
 	}
 	m.Backoff.Reset()
 	reconnected := m.snap.Conn != Online
-	m.snap.Conn, m.snap.Err, m.snap.RetryIn = Online, nil, 0
+	var news []Notification
+	if reconnected && m.lostSaid {
+		news = append(news, Notification{Title: "Upkeep: the agent answers again", Body: "The tray is connected to the Upkeep agent again.", Open: "updates"})
+	}
+	m.lostSaid = false
+	m.snap.Conn, m.snap.Err, m.snap.RetryIn, m.snap.RetryAt = Online, nil, 0, time.Time{}
 	prev := m.snap.Status
 	m.snap.Status = st
 	if reconnected {
 		m.runs, m.events = true, true // the agent may have been updated: ask again
 	}
-	news := m.readEvents(ctx)
+	news = append(news, m.readEvents(ctx)...)
 	if scanChanged(st, m.scanID) || reconnected {
 		news = append(news, m.readReport(ctx)...)
 	}
@@ -142,14 +154,21 @@ func (m *Monitor) Step(ctx context.Context) time.Duration {
 	return orDefault(m.Poll, 15*time.Second)
 }
 
-// lost records a failed status read and returns the backoff wait.
+// lost records a failed status read and returns the backoff wait. Losing
+// an agent that answered is news, once.
 func (m *Monitor) lost(err error) time.Duration {
 	d := m.Backoff.Next()
-	m.snap.Conn, m.snap.Err, m.snap.RetryIn = Offline, err, d
+	var news []Notification
+	if m.snap.Conn == Online && !m.lostSaid {
+		m.lostSaid = true
+		news = append(news, Notification{Title: "Upkeep: the agent is not answering",
+			Body: "The tray lost the Upkeep agent (is the upkeep service running?). It keeps trying by itself; its icon is grey until the agent answers."})
+	}
+	m.snap.Conn, m.snap.Err, m.snap.RetryIn, m.snap.RetryAt = Offline, err, d, m.Now().Add(d)
 	if Classify(err) == Denied {
 		m.snap.Conn = Refused
 	}
-	m.emit(nil)
+	m.emit(news)
 	return d
 }
 

@@ -12,6 +12,9 @@ import (
 // Notification is one desktop notification.
 type Notification struct {
 	Title, Body string
+	// Open is the window's target its "Open" action shows (a screen, or
+	// "run:ID" for a run); "" for the screen last shown.
+	Open string
 }
 
 // News decides which desktop notifications to send: each new upgrade,
@@ -85,7 +88,11 @@ func (n *News) FromReport(r *api.Report) []Notification {
 	if len(lines) == 0 {
 		return nil
 	}
-	return []Notification{{Title: "Upkeep: " + newsTitle(len(ups), len(blocked)), Body: strings.Join(lines, "\n")}}
+	open := "upgrades"
+	if len(blocked) > 0 {
+		open = "blocked"
+	}
+	return []Notification{{Title: "Upkeep: " + newsTitle(len(ups), len(blocked)), Body: strings.Join(lines, "\n"), Open: open}}
 }
 
 func newsTitle(ups, blocked int) string {
@@ -121,7 +128,7 @@ func RunNotification(r api.Run) Notification {
 	title := "Upkeep: " + strings.ToLower(runWord(r.Kind))
 	switch {
 	case r.State == "succeeded":
-		return Notification{Title: title + " succeeded", Body: Outcome(r) + byWhom(r)}
+		return Notification{Title: title + " succeeded", Body: Outcome(r) + byWhom(r), Open: "run"}
 	case Restored(r.State):
 		title += " failed, instance restored"
 	case r.State == "restore-failed":
@@ -136,7 +143,7 @@ func RunNotification(r api.Run) Notification {
 	if r.Error != "" && r.State != "restore-failed" {
 		body += ". " + r.Error
 	}
-	return Notification{Title: title, Body: body}
+	return Notification{Title: title, Body: body, Open: "run"}
 }
 
 func byWhom(r api.Run) string {
@@ -162,9 +169,26 @@ func (n *News) FromEvents(evs []api.Event, started time.Time) []Notification {
 		if !ev.Notify || !n.mark(fmt.Sprintf("event:%d", ev.ID)) || (n.fresh && ev.At.Before(started)) {
 			continue
 		}
-		out = append(out, Notification{Title: "Upkeep: " + eventTitle(ev.Kind), Body: ev.Summary})
+		out = append(out, Notification{Title: "Upkeep: " + eventTitle(ev.Kind), Body: ev.Summary, Open: eventScreen(ev.Kind)})
 	}
 	return out
+}
+
+// eventScreen is the screen a notification of an event of kind opens on.
+func eventScreen(kind string) string {
+	switch kind {
+	case "patches", "updates", "staged":
+		return "updates"
+	case "reinstallable":
+		return "installed"
+	case "upgrade-available":
+		return "upgrades"
+	case "blocked":
+		return "blocked"
+	case "applied", "failed-restored", "restore-failed", "rehearsal-failed", "rehearsal-passed", "cancelled":
+		return "run"
+	}
+	return "history"
 }
 
 func eventTitle(kind string) string {

@@ -23,7 +23,8 @@ const (
 type Snapshot struct {
 	Conn    Conn
 	Err     error         // why Offline or Refused
-	RetryIn time.Duration // when Offline or Refused: the next attempt
+	RetryIn time.Duration // when Offline or Refused: the wait before the next attempt
+	RetryAt time.Time     // and when that is (zero: unknown)
 	Status  *api.Status
 	Report  *api.SavedReport // nil when no scan has been saved yet
 	// LastRun is the newest apply or rehearsal; nil when there is none or
@@ -87,15 +88,19 @@ func Failure(state string) bool {
 // back exactly as it was before the run.
 func Restored(state string) bool { return state == "restored" || state == "failed-restored" }
 
-// StatusLine is the tray's one-line status.
-func (s Snapshot) StatusLine() string {
+// StatusLine is the tray's one-line status now.
+func (s Snapshot) StatusLine() string { return s.StatusLineAt(time.Now()) }
+
+// StatusLineAt is the one-line status at now: while the agent does not
+// answer, it counts down to the next attempt.
+func (s Snapshot) StatusLineAt(now time.Time) string {
 	switch s.Conn {
 	case Connecting:
 		return "Connecting to the Upkeep agent…"
 	case Offline:
-		return "Agent unreachable: " + retryText(s.RetryIn)
+		return "Agent unreachable: " + s.retryText(now)
 	case Refused:
-		return "Agent refused the connection: " + retryText(s.RetryIn)
+		return "Agent refused the connection: " + s.retryText(now)
 	}
 	if run := s.Running(); run != nil {
 		return runningLine(run)
@@ -113,8 +118,25 @@ func (s Snapshot) StatusLine() string {
 	return line
 }
 
-func retryText(d time.Duration) string {
-	if d <= 0 {
+// lostLine is the status while the agent does not answer, with the next
+// attempt's time (it does not go stale).
+func (s Snapshot) lostLine() string {
+	what := "Agent unreachable"
+	if s.Conn == Refused {
+		what = "Agent refused the connection"
+	}
+	if s.RetryAt.IsZero() {
+		return what + ": retrying by itself"
+	}
+	return what + ": next try at " + s.RetryAt.Local().Format("15:04:05")
+}
+
+func (s Snapshot) retryText(now time.Time) string {
+	d := s.RetryIn
+	if !s.RetryAt.IsZero() {
+		d = s.RetryAt.Sub(now)
+	}
+	if d < time.Second/2 {
 		return "reconnecting…"
 	}
 	return fmt.Sprintf("retrying in %s", d.Round(time.Second))

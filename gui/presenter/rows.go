@@ -12,6 +12,7 @@ import (
 // Row is one newer version of an installed module, as the screens list it.
 type Row struct {
 	Module     string
+	To         string // the version offered
 	Change     string // "1.3.0 ⟶ 1.4.0"
 	Kind       string // patch, update, upgrade
 	Maturity   string
@@ -37,14 +38,50 @@ func change(from, to catalog.Version) string {
 	return from.String() + Arrow + to.String()
 }
 
-// TargetLines are the report's proposed changes, step by step.
-func TargetLines(r *api.Report) []string {
+// Step is one step of a plan: the changes applied together, with one
+// update of the ERP.
+type Step struct {
+	Title   string   // "Step 1 of 2"; "" when the plan has a single step
+	Changes []string // "core 2.50.20 ⟶ 2.50.22 (update), 2 scripts"
+}
+
+// TargetSteps are the report's proposed changes, step by step.
+func TargetSteps(r *api.Report) []Step {
 	if r == nil {
 		return nil
 	}
-	var out []string
+	var s stepper
 	for _, c := range r.Target {
-		out = append(out, fmt.Sprintf("step %d: %s %s (%s)", c.Stage, c.Module, change(c.From, c.To), c.Kind))
+		s.add(c.Stage, fmt.Sprintf("%s %s (%s)", c.Module, change(c.From, c.To), c.Kind))
+	}
+	return s.steps()
+}
+
+// stepper groups change lines by step, in the order of the steps.
+type stepper struct {
+	stages []int
+	lines  map[int][]string
+}
+
+func (s *stepper) add(stage int, line string) {
+	if s.lines == nil {
+		s.lines = map[int][]string{}
+	}
+	if _, ok := s.lines[stage]; !ok {
+		s.stages = append(s.stages, stage)
+	}
+	s.lines[stage] = append(s.lines[stage], line)
+}
+
+func (s *stepper) steps() []Step {
+	slices.Sort(s.stages)
+	out := make([]Step, 0, len(s.stages))
+	for i, st := range s.stages {
+		step := Step{Changes: s.lines[st]}
+		if len(s.stages) > 1 {
+			step.Title = fmt.Sprintf("Step %d of %d", i+1, len(s.stages))
+		}
+		out = append(out, step)
 	}
 	return out
 }
@@ -56,7 +93,7 @@ func UpdateRows(r *api.Report) []Row {
 	}
 	var out []Row
 	for _, c := range slices.Concat(r.Patches, r.Updates) {
-		out = append(out, Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(),
+		out = append(out, Row{Module: c.Module, To: c.To.String(), Change: change(c.From, c.To), Kind: c.Kind.String(),
 			Maturity: c.Maturity.String(), Summary: c.Summary, Repository: c.Repository})
 	}
 	return out
@@ -93,20 +130,20 @@ func UpgradeRows(r *api.Report) []Row {
 	}
 	var out []Row
 	for _, c := range r.Upgrades {
-		row := Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
-			Summary: c.Summary, Repository: c.Repository, Note: c.Notice}
+		row := Row{Module: c.Module, To: c.To.String(), Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
+			Summary: c.Summary, Repository: c.Repository, Note: Words(c.Notice)}
 		if c.Path != nil {
-			row.Needs = c.Path.Text
+			row.Needs = Words(c.Path.Text)
 		}
 		out = append(out, row)
 	}
 	for _, c := range r.UpgradeNotices {
-		row := Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
-			Summary: c.Summary, Repository: c.Repository, OnRequest: true, Note: c.Notice, Blocked: c.Stage == 0}
+		row := Row{Module: c.Module, To: c.To.String(), Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
+			Summary: c.Summary, Repository: c.Repository, OnRequest: true, Note: Words(c.Notice), Blocked: c.Stage == 0}
 		if c.Path != nil {
-			row.Needs = c.Path.Text
+			row.Needs = Words(c.Path.Text)
 		} else if c.Why != nil {
-			row.Needs = strings.Join(c.Why.Reasons, "; ")
+			row.Needs = strings.Join(wordsAll(c.Why.Reasons), "; ")
 		}
 		out = append(out, row)
 	}
@@ -114,12 +151,12 @@ func UpgradeRows(r *api.Report) []Row {
 		if c.Kind != catalog.KindUpgrade {
 			continue
 		}
-		row := Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
+		row := Row{Module: c.Module, To: c.To.String(), Change: change(c.From, c.To), Kind: c.Kind.String(), Maturity: c.Maturity.String(),
 			Summary: c.Summary, Repository: c.Repository, Blocked: true}
 		if c.Path != nil {
-			row.Needs = c.Path.Text
+			row.Needs = Words(c.Path.Text)
 		} else if c.Why != nil && len(c.Why.Reasons) > 0 {
-			row.Needs = c.Why.Reasons[0]
+			row.Needs = Words(c.Why.Reasons[0])
 		}
 		out = append(out, row)
 	}
@@ -143,6 +180,7 @@ type BlockerRow struct {
 	// WayOut is a newer version of the blocker that accepts the candidate
 	// ("upgrade arp to 2.0.0, which accepts core 3.0.0"); empty when none.
 	WayOut string
+	WayTo  string // that newer version
 	// Upgrade is true when that way out is an upgrade taken only on request:
 	// "Update blocker" plans it with include_upgrades.
 	Upgrade bool
@@ -156,10 +194,10 @@ func BlockedRows(r *api.Report) []BlockedRow {
 	}
 	var out []BlockedRow
 	for _, c := range r.NotApplicable {
-		b := BlockedRow{Row: Row{Module: c.Module, Change: change(c.From, c.To), Kind: c.Kind.String(),
+		b := BlockedRow{Row: Row{Module: c.Module, To: c.To.String(), Change: change(c.From, c.To), Kind: c.Kind.String(),
 			Maturity: c.Maturity.String(), Summary: c.Summary, Repository: c.Repository, Blocked: true}}
 		if w := c.Why; w != nil {
-			b.Reasons = w.Reasons
+			b.Reasons = wordsAll(w.Reasons)
 			b.Resolvable = w.Resolvable != nil && *w.Resolvable
 			for _, d := range w.Disable {
 				b.Disable = append(b.Disable, d.Module)
@@ -167,7 +205,7 @@ func BlockedRows(r *api.Report) []BlockedRow {
 			for _, bl := range w.Blockers {
 				br := BlockerRow{Module: bl.Module, Version: bl.Version.String(), Needs: bl.Needs, Held: bl.Held}
 				if bl.WayOut != nil {
-					br.WayOut, br.Upgrade = bl.WayOut.Text, bl.WayOut.OnRequest
+					br.WayOut, br.WayTo, br.Upgrade = Words(bl.WayOut.Text), bl.WayOut.To.String(), bl.WayOut.OnRequest
 				}
 				b.Blockers = append(b.Blockers, br)
 			}
@@ -177,34 +215,38 @@ func BlockedRows(r *api.Report) []BlockedRow {
 	return out
 }
 
-// UpdateBlocker is the plan request that takes a blocker's way out: its
-// upgrade when that is taken only on request, else the default plan
-// (whose updates already include the blocker's newer version).
-func UpdateBlocker(b BlockerRow) api.PlanRequest {
+// UpdateBlocker is what "Update blocker…" plans: the blocker's way out
+// alone (with what it needs), its upgrade included when that is taken only
+// on request; the plan shown must hold the picked version.
+func UpdateBlocker(b BlockerRow) (api.PlanRequest, Pick) {
+	req := api.PlanRequest{Modules: []string{b.Module}}
 	if b.Upgrade {
-		return api.PlanRequest{IncludeUpgrades: []string{b.Module}}
+		req.IncludeUpgrades = []string{b.Module}
 	}
-	return api.PlanRequest{}
+	return req, Pick{Module: b.Module, To: b.WayTo}
 }
 
-// PlanLines describe a plan's changes for a person, one line each:
-// "step 1: core 2.50.20 ⟶ 2.50.22 (update), 2 scripts".
-func PlanLines(p *api.Plan) []string {
+// PlanUpgrade is what "Plan this upgrade…" plans: that module's upgrade
+// alone (with what it needs).
+func PlanUpgrade(r Row) (api.PlanRequest, Pick) {
+	return api.PlanRequest{IncludeUpgrades: []string{r.Module}, Modules: []string{r.Module}}, Pick{Module: r.Module, To: r.To}
+}
+
+// PlanSteps describe a plan's changes for a person, step by step (the
+// disables apart: see Prompt.Disable).
+func PlanSteps(p *api.Plan) []Step {
 	if p == nil {
 		return nil
 	}
-	var out []string
-	for _, d := range p.Disable {
-		out = append(out, fmt.Sprintf("disable %s %s", d.Module, d.Version))
-	}
+	var s stepper
 	for _, c := range p.Changes {
-		line := fmt.Sprintf("step %d: %s %s (%s)", c.Stage, c.Module, change(c.From, c.To), c.Kind)
+		line := fmt.Sprintf("%s %s (%s)", c.Module, change(c.From, c.To), c.Kind)
 		if n := len(c.Pre) + len(c.Post); n > 0 {
 			line += ", " + plural(n, "script", "scripts")
 		}
-		out = append(out, line)
+		s.add(c.Stage, line)
 	}
-	return out
+	return s.steps()
 }
 
 // ShortHash is the first 12 characters of a plan hash.

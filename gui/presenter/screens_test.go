@@ -62,8 +62,9 @@ func TestBlockedRowsCarryReasonsBlockersAndWaysOut(t *testing.T) {
 	if arp.Module != "arp" || !arp.Upgrade || !strings.HasPrefix(arp.WayOut, "upgrade arp to 2.0.0") {
 		t.Errorf("arp blocker %+v", arp)
 	}
-	if req := presenter.UpdateBlocker(arp); !reflect.DeepEqual(req.IncludeUpgrades, []string{"arp"}) {
-		t.Errorf("Update blocker plans %+v, want include_upgrades=arp", req)
+	if req, pick := presenter.UpdateBlocker(arp); !reflect.DeepEqual(req.IncludeUpgrades, []string{"arp"}) ||
+		!reflect.DeepEqual(req.Modules, []string{"arp"}) || pick != (presenter.Pick{Module: "arp", To: "2.0.0"}) {
+		t.Errorf("Update blocker plans %+v for %v, want include_upgrades=arp, modules=arp for arp 2.0.0", req, pick)
 	}
 	if b.Blockers[1].WayOut != "" {
 		t.Errorf("localization-es has no way out, got %q", b.Blockers[1].WayOut)
@@ -72,7 +73,7 @@ func TestBlockedRowsCarryReasonsBlockersAndWaysOut(t *testing.T) {
 
 func TestEnforcePromptNamesTheModulesTheMeaningAndTheDowntime(t *testing.T) {
 	plan := presentertest.Load[*api.Plan]("demo-plan-disable.json")
-	p := presenter.EnforcePrompt(plan, "demo")
+	p := presenter.EnforcePrompt(plan, presenter.Context{ERP: "demo"})
 	if p.Confirm != "Disable and apply" || p.Acknowledge != "Yes, disable arp, localization-es and reports on this ERP" {
 		t.Errorf("confirm %q, acknowledge %q", p.Confirm, p.Acknowledge)
 	}
@@ -82,16 +83,17 @@ func TestEnforcePromptNamesTheModulesTheMeaningAndTheDowntime(t *testing.T) {
 	if !strings.Contains(p.Meaning, "rows are kept") || !strings.Contains(p.Meaning, "menus") {
 		t.Errorf("meaning %q: want what happens to the data and the menus", p.Meaning)
 	}
-	want := []string{"step 1: core 2.50.20 ⟶ 2.50.22 (update), 2 scripts", "step 2: core 2.50.22 ⟶ 3.0.0 (upgrade), 1 script"}
-	if !reflect.DeepEqual(p.Changes, want) {
-		t.Errorf("changes %q, want %q", p.Changes, want)
+	want := []presenter.Step{{Title: "Step 1 of 2", Changes: []string{"core 2.50.20 ⟶ 2.50.22 (update), 2 scripts"}},
+		{Title: "Step 2 of 2", Changes: []string{"core 2.50.22 ⟶ 3.0.0 (upgrade), 1 script"}}}
+	if !reflect.DeepEqual(p.Steps, want) {
+		t.Errorf("steps %q, want %q", p.Steps, want)
 	}
 	if !strings.Contains(p.Downtime, "not measured yet") {
 		t.Errorf("downtime %q", p.Downtime)
 	}
 	measured := *plan
 	measured.Estimate = api.Estimate{Basis: "rehearsal", Downtime: 12.4, Total: 31, RunIDs: []string{"4"}, Note: "measured on rehearsal 4 of this plan"}
-	if got := presenter.EnforcePrompt(&measured, "tryton"); got.Downtime != "Downtime: about 12s, 31s for the whole run (measured on rehearsal 4 of this plan)." ||
+	if got := presenter.EnforcePrompt(&measured, presenter.Context{ERP: "tryton"}); got.Downtime != "Downtime: about 12s, 31s for the whole run (measured on rehearsal 4 of this plan)." ||
 		!strings.Contains(got.Meaning, "Tryton") {
 		t.Errorf("measured: %q / %q", got.Downtime, got.Meaning)
 	}
@@ -115,7 +117,7 @@ func TestDowntimeTextSaysTheAgentsEstimate(t *testing.T) {
 	}
 	plan := presentertest.Load[*api.Plan]("demo-plan.json")
 	plan.Estimate = api.Estimate{Basis: "applies", Downtime: 8, Total: 20, Note: "from 1 apply"}
-	if got := presenter.PlanPrompt(plan, "demo").Downtime; got != "Downtime: about 8s, 20s for the whole run (from 1 apply)." {
+	if got := presenter.PlanPrompt(plan, presenter.Context{ERP: "demo"}).Downtime; got != "Downtime: about 8s, 20s for the whole run (from 1 apply)." {
 		t.Errorf("the plan prompt's downtime %q: want the agent's estimate", got)
 	}
 }
@@ -273,9 +275,11 @@ func FuzzSettingsSummary(f *testing.F) {
 	})
 }
 
-func TestTargetLines(t *testing.T) {
-	got := presenter.TargetLines(presentertest.DemoReport().Report)
-	want := []string{"step 1: arp 1.3.0 ⟶ 1.4.0 (update)", "step 1: core 2.50.20 ⟶ 2.50.22 (update)"}
+// TestTargetStepsNameEachStepOnce: the changes of one step are listed
+// under it, not each with "step 1" again; a plan of one step has no title.
+func TestTargetStepsNameEachStepOnce(t *testing.T) {
+	got := presenter.TargetSteps(presentertest.DemoReport().Report)
+	want := []presenter.Step{{Changes: []string{"arp 1.3.0 ⟶ 1.4.0 (update)", "core 2.50.20 ⟶ 2.50.22 (update)"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("target %q, want %q", got, want)
 	}

@@ -28,6 +28,13 @@ type settingsFile struct {
 	API struct {
 		AdminGroup string `toml:"admin_group"`
 	} `toml:"api"`
+	Notify struct {
+		WebhookURL string `toml:"webhook_url"`
+		SMTP       struct {
+			Host string   `toml:"host"`
+			To   []string `toml:"to"`
+		} `toml:"smtp"`
+	} `toml:"notify"`
 	Schedule struct {
 		Every   string   `toml:"every"`
 		Cron    string   `toml:"cron"`
@@ -64,6 +71,102 @@ func SettingsSummary(text string) ([]Setting, error) {
 		{"Subscribed repositories", subscriptions(f), "repository.subscriptions, repository.private"},
 		{"Maturity minimums", maturities(f), "policy.min_maturity_install, policy.min_maturity_update, policy.maturity"},
 	}, nil
+}
+
+// Common are the settings the Settings screen edits with form controls;
+// the rest is edited in the file.
+type Common struct {
+	Every            string   // schedule.every ("" for the default)
+	Cron             string   // schedule.cron: when set, Every is not used (edited in the file)
+	Windows          []string // schedule.windows
+	Patches          string   // schedule.policy.*: notify, stage or apply (patches only)
+	Updates          string
+	Upgrades         string
+	RequireRehearsal bool     // schedule.policy.require_rehearsal
+	WebhookURL       string   // notify.webhook_url
+	MailTo           []string // notify.smtp.to
+	MailHost         string   // notify.smtp.host: e-mail needs it (edited in the file)
+}
+
+// The choices of the silent policy, per kind.
+var (
+	PatchChoices = []string{"notify", "stage", "apply"}
+	OtherChoices = []string{"notify", "stage"}
+)
+
+// CommonOf reads the common settings from the configuration's text, with
+// the agent's defaults filled in.
+func CommonOf(text string) (Common, error) {
+	var f settingsFile
+	if _, err := toml.Decode(text, &f); err != nil {
+		return Common{}, fmt.Errorf("read the agent's configuration: %w (fix it in the editor below)", err)
+	}
+	s, p := f.Schedule, f.Schedule.Policy
+	or := func(v string) string {
+		if v == "" {
+			return "notify"
+		}
+		return v
+	}
+	return Common{Every: s.Every, Cron: s.Cron, Windows: s.Windows, Patches: or(p.Patches), Updates: or(p.Updates), Upgrades: or(p.Upgrades),
+		RequireRehearsal: p.RequireRehearsal, WebhookURL: f.Notify.WebhookURL, MailTo: f.Notify.SMTP.To, MailHost: f.Notify.SMTP.Host}, nil
+}
+
+// Save writes c into the configuration's text (EditTOML), changing only
+// what differs from before; empty values remove their keys (the agent's
+// defaults apply).
+func (c Common) Save(text string) (string, error) {
+	before, err := CommonOf(text)
+	if err != nil {
+		return "", err
+	}
+	var edits []Edit
+	str := func(key, was, now string) {
+		if was != now {
+			edits = append(edits, Edit{Key: key, Value: orNil(now)})
+		}
+	}
+	list := func(key string, was, now []string) {
+		if !slices.Equal(was, now) {
+			var v any = now
+			if len(now) == 0 {
+				v = nil
+			}
+			edits = append(edits, Edit{Key: key, Value: v})
+		}
+	}
+	str("schedule.every", before.Every, c.Every)
+	list("schedule.windows", before.Windows, c.Windows)
+	str("schedule.policy.patches", before.Patches, c.Patches)
+	str("schedule.policy.updates", before.Updates, c.Updates)
+	str("schedule.policy.upgrades", before.Upgrades, c.Upgrades)
+	if before.RequireRehearsal != c.RequireRehearsal {
+		edits = append(edits, Edit{Key: "schedule.policy.require_rehearsal", Value: c.RequireRehearsal})
+	}
+	str("notify.webhook_url", before.WebhookURL, c.WebhookURL)
+	list("notify.smtp.to", before.MailTo, c.MailTo)
+	if len(edits) == 0 {
+		return text, nil
+	}
+	return EditTOML(text, edits...)
+}
+
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// SplitList reads a comma-separated field into its items.
+func SplitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // AdminGroup is the configuration's api.admin_group ("" when unset or the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/gui/presenter"
 	"github.com/upkeep-erp/upkeep/gui/views"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // Options are upkeep-tray's command line.
@@ -50,6 +51,10 @@ func RunTray(app fyne.App, agent presenter.Agent, o Options, window func(target 
 	}}
 	s := New(&views.Env{App: app, Agent: agent, Ctx: ctx, Do: do}, st, l)
 	s.Quit, st.OnTapped = st.Quit, func() { s.Open("") }
+	if n, err := platform.NewNotifier("Upkeep"); err == nil {
+		defer n.Close()
+		s.Notifier = n
+	}
 	if o.Screen != "" {
 		s.Open(o.Screen)
 	}

@@ -3,6 +3,8 @@ package tray
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"sync"
 
@@ -27,10 +29,11 @@ type SysTray struct {
 	// OnError is told what could not be shown; optional.
 	OnError func(err error)
 
-	mu    sync.Mutex
-	ready bool       // Run's tray is up: menu and icon go to it at once
-	menu  *fyne.Menu // what to show once it is
-	icon  []byte
+	mu      sync.Mutex
+	ready   bool       // Run's tray is up: menu and icon go to it at once
+	menu    *fyne.Menu // what to show once it is
+	icon    []byte
+	tooltip string
 }
 
 // Run shows the tray and blocks until Quit.
@@ -82,8 +85,20 @@ func (t *SysTray) showMenu(m *fyne.Menu) {
 			go t.clicks(item.ClickedCh, it.Action)
 		}
 	}
-	if len(m.Items) > 0 {
+	if t.tooltip != "" {
+		systray.SetTooltip(t.tooltip)
+	} else if len(m.Items) > 0 {
 		systray.SetTooltip(m.Items[0].Label) // the status line
+	}
+}
+
+// SetTooltip replaces the tooltip (the menu's first line sets it too).
+func (t *SysTray) SetTooltip(text string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.tooltip = text
+	if t.ready {
+		systray.SetTooltip(text)
 	}
 }
 
@@ -111,16 +126,47 @@ func (t *SysTray) SetSystemTrayIcon(r fyne.Resource) {
 	}
 }
 
+// supersample is how many times larger the icon is drawn before it is
+// shrunk to iconSize, so its edge is smooth and keeps its colour.
+const supersample = 4
+
 // trayPicture draws r as a PNG in the form the system's tray reads.
 func trayPicture(r fyne.Resource) ([]byte, error) {
 	img := canvas.NewImageFromResource(r)
 	c := software.NewTransparentCanvas()
 	c.SetContent(img)
 	c.SetPadded(false)
-	c.Resize(fyne.NewSquareSize(iconSize))
+	c.Resize(fyne.NewSquareSize(iconSize * supersample))
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, c.Capture()); err != nil {
+	if err := png.Encode(&buf, shrink(c.Capture(), supersample)); err != nil {
 		return nil, fmt.Errorf("draw the tray icon %s: %w", r.Name(), err)
 	}
 	return platform.TrayIcon(buf.Bytes(), iconSize), nil
+}
+
+// shrink averages each f×f block of src into one pixel, weighting colours
+// by their alpha: an edge pixel gets the colour of what covers it (a
+// rasterizer's premultiplied edge, read back, gives near-transparent
+// pixels a wrong hue that some trays show). Pixels under 1/32 opaque
+// become fully transparent, as trays that drop alpha would show them.
+func shrink(src image.Image, f int) *image.NRGBA {
+	b := src.Bounds()
+	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx()/f, b.Dy()/f))
+	for y := range dst.Rect.Dy() {
+		for x := range dst.Rect.Dx() {
+			var r, g, bl, a uint64
+			for dy := range f {
+				for dx := range f {
+					c := color.RGBAModel.Convert(src.At(b.Min.X+x*f+dx, b.Min.Y+y*f+dy)).(color.RGBA)
+					r, g, bl, a = r+uint64(c.R), g+uint64(c.G), bl+uint64(c.B), a+uint64(c.A)
+				}
+			}
+			n := uint64(f * f)
+			if a*32 < n*255 {
+				continue
+			}
+			dst.SetNRGBA(x, y, color.NRGBA{R: uint8(min(255, r*255/a)), G: uint8(min(255, g*255/a)), B: uint8(min(255, bl*255/a)), A: uint8(a / n)})
+		}
+	}
+	return dst
 }

@@ -4,12 +4,14 @@ package tray
 import (
 	"context"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/gui/presenter"
 	"github.com/upkeep-erp/upkeep/gui/views"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // Preference keys that carry the notifications already sent between sessions.
@@ -23,6 +25,20 @@ type Tray interface {
 	SetSystemTrayMenu(m *fyne.Menu)
 	SetSystemTrayIcon(r fyne.Resource)
 }
+
+// Tooltip is a tray that shows a tooltip apart from its menu: *SysTray.
+// While the agent does not answer, the tooltip counts down to the next try.
+type Tooltip interface {
+	SetTooltip(text string)
+}
+
+// Notifier sends a desktop notification with actions: *platform.Notifier.
+type Notifier interface {
+	Notify(title, body string, actions []platform.NotifyAction, chosen func(key string)) error
+}
+
+// openActions are every notification's actions: a click on it, or Open.
+var openActions = []platform.NotifyAction{{Key: "default", Label: "Open"}, {Key: "open", Label: "Open"}}
 
 // Opener opens the window on a target (a screen, TargetEnforce,
 // TargetApplyPatches or "" for the screen last shown): *Launcher.
@@ -43,10 +59,17 @@ type Shell struct {
 	Menu    *fyne.Menu
 	Snap    presenter.Snapshot
 	// Quit ends the tray (the menu's Quit).
-	Quit  func()
+	Quit func()
+	// Notifier sends notifications with an Open action; nil: plain ones
+	// through App.
+	Notifier Notifier
+	// Every calls f every d until stop is called (the tooltip's countdown
+	// while the agent does not answer); default a ticker through env.Do.
+	Every func(d time.Duration, f func()) (stop func())
 	lines []presenter.MenuLine
 	env   *views.Env
 	icon  presenter.Icon
+	tick  func() // stops the countdown; nil when none runs
 }
 
 // New builds the shell over env (whose Do must run functions one at a
@@ -68,6 +91,21 @@ func New(env *views.Env, tr Tray, window Opener) *Shell {
 		keys, since := s.Monitor.News.Keys(), s.Monitor.News.Since // on the monitor's goroutine, which owns News
 		env.Do(func() { s.notify(n, keys, since) })
 	}
+	s.Every = func(d time.Duration, f func()) func() {
+		t := time.NewTicker(d)
+		done := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-t.C:
+					env.Do(f)
+				case <-done:
+					return
+				}
+			}
+		}()
+		return func() { t.Stop(); close(done) }
+	}
 	s.Apply(presenter.Snapshot{})
 	return s
 }
@@ -84,6 +122,7 @@ func (s *Shell) Apply(sn presenter.Snapshot) {
 		s.icon = ic
 		s.Tray.SetSystemTrayIcon(Icon(ic))
 	}
+	s.countdown(sn.Conn == presenter.Offline || sn.Conn == presenter.Refused)
 	lines := sn.Menu()
 	if slices.Equal(lines, s.lines) {
 		return
@@ -92,6 +131,23 @@ func (s *Shell) Apply(sn presenter.Snapshot) {
 	s.Menu = s.buildMenu(lines)
 	if s.Tray != nil {
 		s.Tray.SetSystemTrayMenu(s.Menu)
+	}
+}
+
+// countdown keeps the tooltip counting down to the next attempt while the
+// agent does not answer (the menu names its time: a menu cannot tick).
+func (s *Shell) countdown(lost bool) {
+	tip, ok := s.Tray.(Tooltip)
+	switch {
+	case !ok:
+	case lost && s.tick == nil:
+		s.tick = s.Every(time.Second, func() { tip.SetTooltip(s.Snap.StatusLine()) })
+	case !lost && s.tick != nil:
+		s.tick()
+		s.tick = nil
+	}
+	if ok {
+		tip.SetTooltip(s.Snap.StatusLine())
 	}
 }
 
@@ -119,6 +175,8 @@ func (s *Shell) action(id presenter.MenuID) func() {
 		// The window checks the agent's plan and applies at once when it
 		// holds exactly the patches, or shows Updates for a review.
 		return func() { s.Open(TargetApplyPatches) }
+	case presenter.MenuRetry:
+		return s.Monitor.Refresh
 	case presenter.MenuQuit:
 		return func() { s.Quit() }
 	}
@@ -146,9 +204,13 @@ func (s *Shell) CheckNow() {
 	})
 }
 
-// notify sends a desktop notification and saves what was announced.
+// notify sends a desktop notification, with an Open action when it can,
+// and saves what was announced.
 func (s *Shell) notify(n presenter.Notification, keys []string, since int64) {
-	s.App.SendNotification(fyne.NewNotification(n.Title, n.Body))
+	open := func(string) { s.env.Do(func() { s.Open(n.Open) }) }
+	if s.Notifier == nil || s.Notifier.Notify(n.Title, n.Body, openActions, open) != nil {
+		s.App.SendNotification(fyne.NewNotification(n.Title, n.Body))
+	}
 	prefs := s.App.Preferences()
 	prefs.SetStringList(prefNewsKeys, keys)
 	prefs.SetInt(prefNewsSince, int(since))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -38,6 +39,8 @@ type WindowApp struct {
 	icon    presenter.Icon
 	// pending runs once the agent has answered with a report.
 	pending func()
+	// tick stops the status line's countdown; nil when none runs.
+	tick func()
 }
 
 // NewWindowApp builds the window (not shown) over env.
@@ -47,7 +50,7 @@ func NewWindowApp(env *views.Env) *WindowApp {
 	a.Monitor = &presenter.Monitor{Client: env.Agent,
 		OnChange: func(sn presenter.Snapshot) { env.Do(func() { a.Apply(sn) }) },
 	}
-	w.OnScanned, w.OnStarted = a.Monitor.Refresh, a.Monitor.Refresh
+	w.OnScanned, w.OnStarted, w.OnEnded, w.OnRetry = a.Monitor.Refresh, a.Monitor.Refresh, a.Monitor.Refresh, a.Monitor.Refresh
 	a.Apply(presenter.Snapshot{})
 	return a
 }
@@ -69,6 +72,30 @@ func (a *WindowApp) Apply(sn presenter.Snapshot) {
 	if ic := sn.Icon(); ic != a.icon {
 		a.icon = ic
 		a.Window.Win.SetIcon(Icon(ic))
+	}
+	a.countdown()
+}
+
+// countdown ticks the status line every second while the agent does not
+// answer, and stops when it does.
+func (a *WindowApp) countdown() {
+	switch lost := a.Window.Lost(); {
+	case lost && a.tick == nil:
+		t, done := time.NewTicker(time.Second), make(chan struct{})
+		a.tick = func() { t.Stop(); close(done) }
+		go func() {
+			for {
+				select {
+				case now := <-t.C:
+					a.env.Do(func() { a.Window.Tick(now) })
+				case <-done:
+					return
+				}
+			}
+		}()
+	case !lost && a.tick != nil:
+		a.tick()
+		a.tick = nil
 	}
 }
 
@@ -141,11 +168,11 @@ func (a *WindowApp) ApplyPatches() {
 		a.env.Do(func() {
 			switch {
 			case err != nil:
+				a.show(views.ScreenUpdates)
 				a.Window.Say(presenter.Explain("Apply patches", err), widget.DangerImportance)
-				a.show(views.ScreenUpdates)
 			case !presenter.OnlyPatches(plan, pa.N):
-				a.Window.Say("The agent's plan changed since the last scan: review it before applying.", widget.WarningImportance)
 				a.show(views.ScreenUpdates)
+				a.Window.Say("The agent's plan changed since the last scan: review it before applying.", widget.WarningImportance)
 			default:
 				a.Window.StartRun("apply", api.PlanRequest{}, plan.Hash)
 				a.show(views.ScreenRun)

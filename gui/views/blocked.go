@@ -71,7 +71,7 @@ func (b *Blocked) rowView(r presenter.BlockedRow) *fyne.Container {
 		row := container.NewBorder(nil, nil, nil, nil, wrapped(line))
 		if bl.WayOut != "" {
 			blocker := bl
-			btn := NewActionButton("Update blocker…", func() { b.w.Review(presenter.UpdateBlocker(blocker)) })
+			btn := NewActionButton("Update blocker…", func() { b.w.ReviewPick(presenter.UpdateBlocker(blocker)) })
 			b.UpdateBlocker[bl.Module] = btn
 			row = container.NewBorder(nil, nil, nil, btn, container.NewVBox(wrapped(line), note("Way out: "+bl.WayOut, widget.SuccessImportance)))
 		}

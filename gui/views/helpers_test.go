@@ -36,7 +36,7 @@ func open(t *testing.T, agent *presentertest.Agent) *views.Window {
 // poll runs one monitor poll over agent and shows its snapshot.
 func poll(w *views.Window, agent *presentertest.Agent) presenter.Snapshot {
 	var snap presenter.Snapshot
-	m := &presenter.Monitor{Client: agent, OnChange: func(s presenter.Snapshot) { snap = s }}
+	m := &presenter.Monitor{Client: agent, OnChange: func(s presenter.Snapshot) { snap = s }, Now: func() time.Time { return now }}
 	m.Init()
 	m.Step(context.Background())
 	w.Update(snap)
@@ -50,6 +50,10 @@ func texts(o fyne.CanvasObject) string {
 	walk = func(o fyne.CanvasObject) {
 		switch x := o.(type) {
 		case *widget.Label:
+			if x.Visible() {
+				b.WriteString(x.Text + "\n")
+			}
+		case *views.TapLabel:
 			if x.Visible() {
 				b.WriteString(x.Text + "\n")
 			}

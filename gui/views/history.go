@@ -30,7 +30,7 @@ type History struct {
 func newHistory(w *Window) *History {
 	h := &History{w: w, Runs: container.NewVBox(widget.NewLabel("Loading…")), Detail: container.NewVBox(), Events: container.NewVBox()}
 	body := container.NewVBox(bold("Runs"), h.Runs, h.Detail, widget.NewSeparator(), bold("Events"), h.Events)
-	h.root = container.NewVScroll(body)
+	h.root = container.NewScroll(body)
 	return h
 }
 

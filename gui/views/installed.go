@@ -29,7 +29,7 @@ func newInstalled(w *Window) *Installed {
 	in := &Installed{w: w, Grid: container.NewVBox()}
 	intro := hint("A held module is never proposed. The default-upgrade override decides, for this instance, " +
 		"whether scans propose the module's upgrades (inherit: as its repository says).")
-	in.root = container.NewBorder(intro, nil, nil, nil, container.NewVScroll(in.Grid))
+	in.root = container.NewBorder(intro, nil, nil, nil, container.NewScroll(in.Grid))
 	in.Grid.Add(widget.NewLabel("Loading…"))
 	return in
 }

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -13,26 +15,28 @@ import (
 // maturity and repository, and its summary.
 func rowView(r presenter.Row) *fyne.Container {
 	title := bold(r.Module + "   " + r.Change)
-	meta := widget.NewLabelWithStyle(r.Kind+" · "+r.Maturity+" · repository "+r.Repository, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	box := container.NewVBox(container.NewHBox(title, meta))
+	meta := hint(r.Kind + " · " + r.Maturity + " · repository " + r.Repository)
+	box := container.NewVBox(title, meta)
 	if r.Summary != "" {
 		box.Add(wrapped(r.Summary))
 	}
 	return box
 }
 
-// Updates lists the patches and updates, the agent's plan for them, and
-// Apply and Rehearse.
+// Updates lists the patches and updates, the agent's plan for the ticked
+// ones, and Apply and Rehearse.
 type Updates struct {
 	root     fyne.CanvasObject
 	List     *fyne.Container
-	Plan     *fyne.Container // the changes the default plan makes
+	Plan     *fyne.Container // the changes the plan of the ticked rows makes
 	Apply    *ActionButton
 	Rehearse *ActionButton
 	Rows     []presenter.Row
 	Ticks    []*widget.Check // one per row: what Apply and Rehearse take
 	off      map[string]bool // the modules unticked, kept across refreshes
 	gate     Gate            // the caller's and the agent's gate, before the ticks
+	rep      *api.Report
+	asked    int // the plan requests made, so that only the last one's answer shows
 	w        *Window
 }
 
@@ -51,12 +55,11 @@ func newUpdates(w *Window) *Updates {
 
 func (u *Updates) show(saved *api.SavedReport) {
 	u.List.RemoveAll()
-	u.Plan.RemoveAll()
-	var rep *api.Report
+	u.rep = nil
 	if saved != nil {
-		rep = saved.Report
+		u.rep = saved.Report
 	}
-	u.Rows = presenter.UpdateRows(rep)
+	u.Rows = presenter.UpdateRows(u.rep)
 	if saved == nil {
 		u.List.Add(wrapped(u.w.noReport()))
 	} else if len(u.Rows) == 0 {
@@ -72,26 +75,74 @@ func (u *Updates) show(saved *api.SavedReport) {
 		tick.OnChanged = func(on bool) {
 			u.off[r.Module+" "+r.Change] = !on
 			u.setGate(u.gate)
+			u.showPlan()
 		}
 		u.Ticks = append(u.Ticks, tick)
 		u.List.Add(container.NewBorder(nil, nil, container.NewVBox(tick), nil, rowView(r)))
 	}
-	for _, c := range presenter.TargetLines(rep) {
-		u.Plan.Add(widget.NewLabel("•  " + c))
+	u.List.Refresh()
+	u.showPlan()
+}
+
+// showPlan shows the plan of what is ticked: the report's own plan when
+// every row is, else the agent's plan for the ticked modules.
+func (u *Updates) showPlan() {
+	u.asked++
+	switch {
+	case u.w.snap.Conn != presenter.Online || u.rep == nil:
+		u.setPlan(wrapped(u.w.noReport()))
+	case u.allTicked():
+		u.setSteps(presenter.TargetSteps(u.rep))
+	case len(u.Request().Modules) == 0:
+		u.setPlan(wrapped("Nothing is ticked: nothing would be applied."))
+	default:
+		u.askPlan(u.Request(), u.asked)
 	}
-	if len(u.Plan.Objects) == 0 {
+}
+
+func (u *Updates) askPlan(req api.PlanRequest, n int) {
+	u.setPlan(wrapped("Planning the ticked changes…"))
+	var (
+		plan *api.Plan
+		err  error
+	)
+	u.w.env.background(func(ctx context.Context) { plan, err = u.w.env.Agent.Plan(ctx, req) }, func() {
+		if n != u.asked {
+			return // the ticks changed since
+		}
+		if err != nil {
+			u.setPlan(note(presenter.Explain("Plan the ticked changes", err), widget.DangerImportance))
+			return
+		}
+		u.setSteps(presenter.PlanSteps(plan))
+		for _, warn := range plan.Warnings {
+			u.Plan.Add(note(presenter.Words(warn), widget.WarningImportance))
+		}
+	})
+}
+
+func (u *Updates) setSteps(steps []presenter.Step) {
+	u.Plan.RemoveAll()
+	addSteps(u.Plan, steps)
+	if len(steps) == 0 {
 		u.Plan.Add(widget.NewLabel("Nothing to apply."))
 	}
-	u.List.Refresh()
+	u.Plan.Refresh()
+}
+
+func (u *Updates) setPlan(o fyne.CanvasObject) {
+	u.Plan.RemoveAll()
+	u.Plan.Add(o)
 	u.Plan.Refresh()
 }
 
 func (u *Updates) setGate(g Gate) {
 	u.gate = g
 	switch {
+	case !g.Allowed:
 	case len(u.Rows) == 0:
 		g = Gate{Why: "Nothing to apply."}
-	case g.Allowed && len(u.Request().Modules) == 0 && !u.allTicked():
+	case len(u.Request().Modules) == 0 && !u.allTicked():
 		g = Gate{Why: "Tick at least one patch or update."}
 	}
 	u.Apply.SetGate(g)
@@ -164,8 +215,8 @@ func (u *Upgrades) show(saved *api.SavedReport) {
 		if r.Needs != "" {
 			box.Add(wrapped("Needs first: " + r.Needs))
 		}
-		module := r.Module
-		b := NewActionButton("Plan this upgrade…", func() { u.w.Review(api.PlanRequest{IncludeUpgrades: []string{module}}) })
+		row := r
+		b := NewActionButton("Plan this upgrade…", func() { u.w.ReviewPick(presenter.PlanUpgrade(row)) })
 		if r.Blocked && !r.OnRequest {
 			b = NewActionButton("See why it is blocked", func() { u.w.Show(ScreenBlocked) }) //nolint:errcheck // a known screen
 		}

@@ -24,6 +24,9 @@ type RunScreen struct {
 	Output   *widget.Label
 	Failure  *fyne.Container // the failed step, its output, the restore
 	Cancel   *ActionButton
+	// ApplyNow applies the plan a rehearsal just passed (shown after a
+	// passed rehearsal started from this window).
+	ApplyNow *ActionButton
 	Info     *widget.Label
 	Progress *presenter.Progress
 	w        *Window
@@ -42,9 +45,12 @@ func newRunScreen(w *Window) *RunScreen {
 	r.Cancel = NewActionButton("Cancel run", r.cancel)
 	r.Cancel.Importance = widget.DangerImportance
 	r.Cancel.Hide()
+	r.ApplyNow = NewActionButton("Apply this plan now…", r.applyNow)
+	r.ApplyNow.Importance = widget.HighImportance
+	r.ApplyNow.Hide()
 	r.Failure.Hide()
 	r.Info.Hide()
-	head := container.NewBorder(nil, nil, nil, r.Cancel, r.Headline)
+	head := container.NewBorder(nil, nil, nil, container.NewHBox(r.ApplyNow, r.Cancel), r.Headline)
 	r.stepsTitle = bold("Steps")
 	body := container.NewVBox(r.Info, r.Failure, r.stepsTitle, r.Steps, widget.NewSeparator(), r.Current, r.Output)
 	r.root = container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
@@ -68,6 +74,22 @@ func (r *RunScreen) update(s presenter.Snapshot) {
 	case p == nil:
 		r.idle(s)
 	}
+}
+
+// settle makes a snapshot agree with the run followed: a run this screen
+// saw end is not running any more, even if the agent's status, read
+// before, still said so (the monitor reads it again at once).
+func (r *RunScreen) settle(s presenter.Snapshot) presenter.Snapshot {
+	p := r.Progress
+	if p == nil || !p.Ended() || s.Status == nil || s.Status.Running == nil || s.Status.Running.ID != p.Run.ID {
+		return s
+	}
+	st := *s.Status
+	st.Running = nil
+	s.Status = &st
+	ended := p.Run
+	s.LastRun = &ended
+	return s
 }
 
 // idle says that nothing runs, and whether this agent reports runs at all.
@@ -141,6 +163,10 @@ func (r *RunScreen) finish(ctx context.Context, p *presenter.Progress) {
 			r.say(presenter.Explain("Read the run's outcome", err))
 		}
 		r.render()
+		r.w.Update(r.w.snap) // the status line and the actions: nothing runs now
+		if r.w.OnEnded != nil {
+			r.w.OnEnded()
+		}
 	})
 }
 
@@ -153,6 +179,20 @@ func (r *RunScreen) show(p *presenter.Progress) {
 	r.Progress = p
 	r.Info.Hide()
 	r.render()
+}
+
+// applyNow plans again what the passed rehearsal ran and shows the
+// confirmation, when the plan is still the one rehearsed.
+func (r *RunScreen) applyNow() {
+	hash := r.Progress.Run.PlanHash
+	req := r.w.requests[hash]
+	r.w.plan(req, func(plan *api.Plan) {
+		if plan.Hash != hash {
+			r.w.Say("The plan changed since this rehearsal (the agent scanned again): review the new one on Updates, and rehearse it.", widget.WarningImportance)
+			return
+		}
+		r.w.showConfirm(plan, req, presenter.PlanPrompt(plan, presenter.ContextOf(r.w.snap.Status)))
+	})
 }
 
 func (r *RunScreen) cancel() {
@@ -191,6 +231,9 @@ func (r *RunScreen) render() {
 	r.Output.SetText(strings.Join(out, "\n"))
 	r.Cancel.Hidden = !p.CanCancel()
 	r.Cancel.SetGate(Gate{Allowed: r.w.snap.CanAct(), Why: presenter.ReadOnlyTip(r.w.Settings.adminGroup)})
+	_, known := r.w.requests[p.Run.PlanHash]
+	r.ApplyNow.Hidden = !(p.Run.Kind == "rehearse" && p.Run.State == api.RunSucceeded && known)
+	r.ApplyNow.SetGate(r.w.gate)
 	r.renderFailure(p)
 	r.root.Refresh()
 }

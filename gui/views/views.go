@@ -94,21 +94,43 @@ func (b *ActionButton) SetGate(g Gate) {
 	b.Disable()
 }
 
-// MouseIn shows the tip of a disabled button.
+// tipWidth is the widest a tip gets before its words wrap.
+const tipWidth = 360
+
+// MouseIn shows the tip of a disabled button, inside the window.
 func (b *ActionButton) MouseIn(e *desktop.MouseEvent) {
 	b.Button.MouseIn(e)
 	if !b.Disabled() || b.Tip == "" {
 		return
 	}
-	c := fyne.CurrentApp().Driver().CanvasForObject(b)
+	d := fyne.CurrentApp().Driver()
+	c := d.CanvasForObject(b)
 	if c == nil {
 		return
 	}
-	tip := widget.NewLabel(b.Tip)
+	tip := wrapped(b.Tip)
+	size := fyne.NewSize(min(tipWidth, c.Size().Width), 0)
+	tip.Resize(size)
+	size.Height = tip.MinSize().Height
 	b.popup = widget.NewPopUp(tip, c)
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
-	b.popup.ShowAtPosition(pos.Add(fyne.NewPos(0, b.Size().Height+2)))
+	b.popup.Resize(size)
+	b.popup.ShowAtPosition(TipPosition(d.AbsolutePositionForObject(b), b.Size(), b.popup.Size(), c.Size()))
 }
+
+// TipPosition places a tip of size tip under a button at pos of size btn,
+// or above it when there is no room below, and moves it left as far as
+// needed to keep it inside a canvas of size canvas.
+func TipPosition(pos fyne.Position, btn, tip, canvas fyne.Size) fyne.Position {
+	x := max(0, min(pos.X, canvas.Width-tip.Width))
+	y := pos.Y + btn.Height + 2
+	if y+tip.Height > canvas.Height {
+		y = max(0, pos.Y-tip.Height-2)
+	}
+	return fyne.NewPos(x, y)
+}
+
+// Popup is the tip on screen; nil when none is.
+func (b *ActionButton) Popup() *widget.PopUp { return b.popup }
 
 // MouseOut hides the tip.
 func (b *ActionButton) MouseOut() {
@@ -118,6 +140,31 @@ func (b *ActionButton) MouseOut() {
 		b.popup = nil
 	}
 }
+
+// TapLabel is a wrapped label that does something when tapped: the
+// sentence beside a tick box, which ticks it.
+type TapLabel struct {
+	widget.Label
+	OnTapped func()
+}
+
+// NewTapLabel returns a wrapped label calling tapped when tapped.
+func NewTapLabel(text string, tapped func()) *TapLabel {
+	l := &TapLabel{OnTapped: tapped}
+	l.Text, l.Wrapping = text, fyne.TextWrapWord
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// Tapped calls OnTapped.
+func (l *TapLabel) Tapped(*fyne.PointEvent) {
+	if l.OnTapped != nil {
+		l.OnTapped()
+	}
+}
+
+// Cursor is the pointing hand: the sentence can be clicked.
+func (l *TapLabel) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
 // wrapped is a label that wraps words.
 func wrapped(text string) *widget.Label {

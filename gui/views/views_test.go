@@ -29,7 +29,7 @@ func TestUpdatesListsTheChangesAndTheAgentsPlan(t *testing.T) {
 	w := open(t, presentertest.NewDemo())
 	wantContains(t, "Updates", tab(w, views.ScreenUpdates),
 		"core   2.50.20 ⟶ 2.50.21", "patch · confirmed-stable · repository 2.50", "ERP core: fixes rounding of tax totals",
-		"arp   1.3.0 ⟶ 1.4.0", "step 1: core 2.50.20 ⟶ 2.50.22 (update)", "[Apply…]", "[Rehearse…]")
+		"arp   1.3.0 ⟶ 1.4.0", "•  core 2.50.20 ⟶ 2.50.22 (update)", "[Apply…]", "[Rehearse…]")
 	if w.Status.Text == "" || !strings.HasPrefix(w.Status.Text, "1 patch, 2 updates, 1 upgrade available · 1 blocked") {
 		t.Errorf("status line %q", w.Status.Text)
 	}
@@ -56,7 +56,7 @@ func TestApplyReviewsThePlanThenFollowsTheRunToItsEnd(t *testing.T) {
 	if w.Prompt == nil {
 		t.Fatalf("no confirmation; message %q", w.Message.Text)
 	}
-	if w.Prompt.Apply.Text != "Apply" || len(w.Prompt.Prompt.Changes) != 2 {
+	if w.Prompt.Apply.Text != "Apply" || len(w.Prompt.Prompt.Steps) != 1 || len(w.Prompt.Prompt.Steps[0].Changes) != 2 {
 		t.Errorf("prompt %+v", w.Prompt.Prompt)
 	}
 	test.Tap(w.Prompt.Apply)
@@ -101,7 +101,7 @@ func TestBlockedOffersUpdateBlockerAndTheEnforcedUpdatePrompt(t *testing.T) {
 		t.Fatalf("enforced prompt %+v: want a disabled “Disable and apply”", p)
 	}
 	wantContains(t, "prompt", texts(p.Body), "These modules will be disabled:", "reports 0.9.0: for core 3.0.0",
-		"What this means for this ERP:", "rows are kept", "step 2: core 2.50.22 ⟶ 3.0.0 (upgrade), 1 script", "Downtime: not measured yet",
+		"What this means for this ERP:", "rows are kept", "Step 2 of 2\n•  core 2.50.22 ⟶ 3.0.0 (upgrade), 1 script", "Downtime: not measured yet",
 		"Yes, disable arp, localization-es and reports on this ERP")
 	test.Tap(p.Acknowledge)
 	if p.Apply.Disabled() {
@@ -264,8 +264,14 @@ func TestSettingsSummaryAndSave(t *testing.T) {
 	a := presentertest.NewDemo()
 	w := open(t, a)
 	w.Show(views.ScreenSettings)
-	wantContains(t, "Settings", tab(w, views.ScreenSettings), "Maintenance windows: Sat 02:00-04:00",
-		"Silent patch policy: patches: apply · updates: notify · upgrades: notify", "Rehearsal before silent apply: required")
+	f := w.Settings.Form
+	if f.Windows.Text != "Sat 02:00-04:00" || f.Every.Text != "6h" || f.Patches.Selected != "apply" || f.Updates.Selected != "notify" ||
+		f.Upgrades.Selected != "notify" || !f.RequireRehearsal.Checked || f.WebhookURL.Text != "" {
+		t.Errorf("form: windows %q, every %q, policy %s/%s/%s, rehearsal %v, webhook %q", f.Windows.Text, f.Every.Text,
+			f.Patches.Selected, f.Updates.Selected, f.Upgrades.Selected, f.RequireRehearsal.Checked, f.WebhookURL.Text)
+	}
+	wantContains(t, "Settings", tab(w, views.ScreenSettings), "Subscribed repositories: the installed core's series and newer (default) at http://127.0.0.1:8480",
+		"Maturity minimums: install: confirmed-stable (default)")
 	test.Type(w.Settings.Editor, "# edited\n")
 	test.Tap(w.Settings.Save)
 	wantContains(t, "calls", calls(a), "SetSettings r1")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -37,6 +38,8 @@ type Window struct {
 	Message *widget.Label
 	Status  *widget.Label
 	Check   *ActionButton
+	// Retry tries to reach the agent now; shown while it does not answer.
+	Retry *widget.Button
 
 	Updates   *Updates
 	Upgrades  *Upgrades
@@ -45,27 +48,43 @@ type Window struct {
 	Run       *RunScreen
 	History   *History
 	Settings  *Settings
-	// Prompt is the plan confirmation on screen, if any.
-	Prompt *Confirm
-	// OnScanned and OnStarted are called after a scan and after a run
-	// started (the shell polls the agent again).
-	OnScanned, OnStarted func()
+	// Prompt is the plan confirmation on screen, if any; Unplanned what
+	// shows instead when the plan does not hold the change picked.
+	Prompt    *Confirm
+	Unplanned *Unplanned
+	// OnScanned, OnStarted and OnEnded are called after a scan, after a
+	// run started and when the run followed ended; OnRetry by Retry now
+	// (the shell polls the agent again).
+	OnScanned, OnStarted, OnEnded, OnRetry func()
 
 	env  *Env
 	snap presenter.Snapshot
 	gate Gate
+	// msgTab is the screen the message was said on: it goes when another
+	// screen is chosen.
+	msgTab int
+	// requests are the plan requests of the runs started here, by plan
+	// hash: "Apply this plan now" after a rehearsal plans the same again.
+	requests map[string]api.PlanRequest
 }
 
 // NewWindow builds the window (not shown) over env.
 func NewWindow(env *Env) *Window {
 	env.defaults()
-	w := &Window{env: env, Win: env.App.NewWindow("Upkeep")}
+	w := &Window{env: env, Win: env.App.NewWindow("Upkeep"), requests: map[string]api.PlanRequest{}}
 	w.Banner = note("", widget.WarningImportance)
 	w.Banner.Hide()
 	w.Message = note("", widget.MediumImportance)
 	w.Message.Hide()
 	w.Status = widget.NewLabel("Connecting to the Upkeep agent…")
+	w.Status.Truncation = fyne.TextTruncateEllipsis
 	w.Check = NewActionButton("Check now", w.CheckNow)
+	w.Retry = widget.NewButton("Retry now", func() {
+		if w.OnRetry != nil {
+			w.OnRetry()
+		}
+	})
+	w.Retry.Hide()
 	w.Updates, w.Upgrades, w.Blocked = newUpdates(w), newUpgrades(w), newBlocked(w)
 	w.Installed, w.Run, w.History, w.Settings = newInstalled(w), newRunScreen(w), newHistory(w), newSettings(w)
 	w.Tabs = container.NewAppTabs(
@@ -77,8 +96,13 @@ func NewWindow(env *Env) *Window {
 		container.NewTabItem("History", w.History.root),
 		container.NewTabItem("Settings", w.Settings.root),
 	)
-	w.Tabs.OnSelected = func(*container.TabItem) { w.loadSelected() }
-	top := container.NewVBox(w.Banner)
+	w.Tabs.OnSelected = func(*container.TabItem) {
+		if w.Tabs.SelectedIndex() != w.msgTab {
+			w.Say("", widget.MediumImportance) // it was about another screen
+		}
+		w.loadSelected()
+	}
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.Retry), w.Banner)
 	bottom := container.NewVBox(w.Message, container.NewBorder(nil, nil, nil, w.Check, w.Status))
 	w.Win.SetContent(container.NewBorder(top, bottom, nil, nil, w.Tabs))
 	w.Win.Resize(fyne.NewSize(1000, 680))
@@ -100,12 +124,15 @@ func (w *Window) Show(screen string) error {
 // Update shows a new snapshot; call it on the UI thread.
 func (w *Window) Update(s presenter.Snapshot) {
 	prev := w.snap
+	s = w.Run.settle(s)
 	w.snap = s
 	w.gate = GateOf(s, w.Settings.adminGroup)
-	w.Status.SetText(s.StatusLine())
+	w.Tick(w.env.Now())
 	w.Check.SetGate(w.gate)
+	lost := s.Conn == presenter.Offline || s.Conn == presenter.Refused
+	w.Retry.Hidden = !lost
 	switch {
-	case s.Conn == presenter.Offline || s.Conn == presenter.Refused:
+	case lost:
 		w.setBanner(explainConn(s))
 	case s.Conn == presenter.Online && !s.CanAct():
 		w.setBanner(presenter.ReadOnlyTip(w.Settings.adminGroup) + " Until then you can look but not act.")
@@ -130,6 +157,18 @@ func (w *Window) Update(s presenter.Snapshot) {
 	if s.Conn == presenter.Online && (prev.Conn != presenter.Online || reportChanged) {
 		w.loadSelected()
 	}
+}
+
+// Tick shows the status line at now: while the agent does not answer, it
+// counts down to the next attempt (the window process calls it every second
+// then).
+func (w *Window) Tick(now time.Time) {
+	w.Status.SetText(w.snap.StatusLineAt(now))
+}
+
+// Lost says whether the agent does not answer (the countdown runs).
+func (w *Window) Lost() bool {
+	return w.snap.Conn == presenter.Offline || w.snap.Conn == presenter.Refused
 }
 
 func explainConn(s presenter.Snapshot) string {
@@ -167,8 +206,10 @@ func (w *Window) setBanner(text string) {
 	}
 }
 
-// Say shows the outcome of the last action (imp: its tone); "" hides it.
+// Say shows the outcome of the last action (imp: its tone) until another
+// screen is chosen; "" hides it.
 func (w *Window) Say(text string, imp widget.Importance) {
+	w.msgTab = w.Tabs.SelectedIndex()
 	w.Message.Importance = imp
 	w.Message.SetText(text)
 	if text == "" {

@@ -15,7 +15,11 @@ import (
 
 // testdata holds answers recorded from a real agent (`upkeep run`) over the
 // demo ERP of the story: GET /v1/report and GET /v1/plan with no options,
-// with disable_blockers=true and with include_upgrades=arp.
+// with disable_blockers=true and with include_upgrades=arp (demo-*); and
+// after core 2.50.22 was applied (after-core-*): the report, the plan with
+// no options, with include_upgrades=arp&modules=arp (arp 2.0.0 cannot be
+// applied: the plan holds arp 1.4.0 and a warning) and with
+// disable_blockers=true added.
 //
 //go:embed testdata/*.json
 var testdata embed.FS
@@ -72,7 +76,8 @@ type Agent struct {
 	Calls     []string
 	// Started is the run Apply and Rehearse start.
 	Started api.Run
-	woken   chan struct{} // closed by Emit: WatchEvents looks again
+	woken   chan struct{} // closed by Emit and Break: WatchEvents looks again
+	broken  error         // set by Break: WatchEvents returns it
 }
 
 var _ presenter.Agent = (*Agent)(nil)
@@ -100,6 +105,25 @@ func NewDemo() *Agent {
 		},
 		Started: api.Run{ID: "7", Kind: "apply", State: "running", Started: time.Now()},
 	}
+}
+
+// NewAfterCore is NewDemo after core 2.50.22 was applied: arp 1.4.0 is
+// the one update; arp 2.0.0 and core 3.0.0 need localization-es and
+// reports disabled.
+func NewAfterCore() *Agent {
+	a := NewDemo()
+	saved := Load[*api.SavedReport]("after-core-report.json")
+	arp := api.PlanRequest{IncludeUpgrades: []string{"arp"}, Modules: []string{"arp"}}
+	disable := arp
+	disable.DisableBlockers = true
+	a.Saved, a.Stat.LastScan = saved, &saved.ScanInfo
+	a.Plans = map[string]*api.Plan{
+		PlanKey(api.PlanRequest{}): Load[*api.Plan]("after-core-plan.json"),
+		PlanKey(arp):               Load[*api.Plan]("after-core-plan-arp.json"),
+		PlanKey(disable):           Load[*api.Plan]("after-core-plan-arp-disable.json"),
+	}
+	a.Mods[1].Version, a.Mods[1].DBVersion = "2.50.22", "2.50.22"
+	return a
 }
 
 // PlanKey is the Plans key of a plan request.

@@ -2,6 +2,7 @@ package presentertest
 
 import (
 	"context"
+	"errors"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/gui/presenter"
@@ -39,6 +40,27 @@ func (a *Agent) WatchEvents(ctx context.Context, since int64, fn func(api.Event)
 			return ctx.Err()
 		case <-wake:
 		}
+		a.mu.Lock()
+		err := a.broken
+		a.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// Break makes the agent go away: the event streams end with an
+// UnreachableError and Status fails with it until Fail("Status", nil).
+func (a *Agent) Break() {
+	err := &api.UnreachableError{Path: "/run/upkeep/upkeep.sock", Err: errors.New("connection reset by peer")}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.broken = err
+	a.Errs["Status"] = err
+	a.Errs["WatchEvents"] = err
+	if a.woken != nil {
+		close(a.woken)
+		a.woken = nil
 	}
 }
 
