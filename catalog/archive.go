@@ -117,7 +117,7 @@ func readArchive(r io.ReaderAt, size int64, lim ArchiveLimits) (*Archive, *zip.R
 	sc := &archiveScan{lim: lim, size: size, names: map[string]string{}, isFile: map[string]bool{}, dirs: map[string]string{}}
 	for _, f := range zr.File {
 		if err := sc.entry(f); err != nil {
-			return nil, nil, fmt.Errorf("archive entry %q: %w", f.Name, err)
+			return nil, nil, fmt.Errorf("archive entry %s: %w", Quote(f.Name), err)
 		}
 	}
 	if insecure {
@@ -147,6 +147,9 @@ func (sc *archiveScan) entry(f *zip.File) error {
 	if mode&fs.ModeType&^fs.ModeDir != 0 {
 		return fmt.Errorf("is a %s (mode %v), not a regular file or folder; replace it with the file it stands for", modeKind(mode), mode)
 	}
+	if err := checkEntryMode(f); err != nil {
+		return err
+	}
 	if f.Flags&0x1 != 0 {
 		return errors.New("is encrypted; rebuild the archive without a password")
 	}
@@ -161,6 +164,29 @@ func (sc *archiveScan) entry(f *zip.File) error {
 		return err
 	}
 	sc.files = append(sc.files, ArchiveFile{Name: name, Size: n, Mode: uint32(mode.Perm())})
+	return nil
+}
+
+// Zip "made by" systems whose entries carry Unix permission bits.
+const (
+	creatorUnix   = 3
+	creatorMacOSX = 19
+)
+
+// checkEntryMode refuses permissions an unpacked module must never have:
+// setuid, setgid or sticky, or writable by anyone. Only entries made on
+// Unix record permissions (others read as 0666 and are not judged).
+func checkEntryMode(f *zip.File) error {
+	if c := f.CreatorVersion >> 8; c != creatorUnix && c != creatorMacOSX {
+		return nil
+	}
+	m := f.Mode()
+	switch {
+	case m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0:
+		return fmt.Errorf("has mode %v (setuid, setgid or sticky), which a module's files never need; rebuild the archive with plain modes (0644 files, 0755 folders)", m)
+	case m.Perm()&0o002 != 0:
+		return fmt.Errorf("has mode %v, writable by anyone; rebuild the archive with plain modes (0644 files, 0755 folders)", m)
+	}
 	return nil
 }
 
@@ -313,7 +339,7 @@ func (a *Archive) checkScripts(m *Manifest) error {
 	for i, s := range m.Scripts {
 		_, found := slices.BinarySearchFunc(a.Files, s.Path, func(f ArchiveFile, p string) int { return strings.Compare(f.Name, p) })
 		if !found {
-			return fmt.Errorf("%s: scripts[%d]: path %q is not a file in the archive; add it or fix the path", ManifestName, i, s.Path)
+			return fmt.Errorf("%s: scripts[%d]: path %s is not a file in the archive; add it or fix the path", ManifestName, i, Quote(s.Path))
 		}
 	}
 	return nil

@@ -147,6 +147,12 @@ func TestReadArchiveHostile(t *testing.T) {
 		{"pipe", buildZip(t, manifest, zipEntry{name: "fifo", mode: fs.ModeNamedPipe | 0o666}), ArchiveLimits{}, "is a named pipe", true},
 		{"folder with data", rawZip(t, "a/", []byte("x"), zip.Store, 1, manifest), ArchiveLimits{}, "is a folder but holds data", true},
 		{"encrypted", buildZip(t, manifest, zipEntry{name: "secret", data: "x", flags: 0x1}), ArchiveLimits{}, "is encrypted", true},
+		{"setuid", buildZip(t, manifest, zipEntry{name: "bin/run", data: "x", mode: fs.ModeSetuid | 0o755}), ArchiveLimits{}, `"bin/run": has mode urwxr-xr-x (setuid`, true},
+		{"setgid folder", buildZip(t, manifest, zipEntry{name: "bin/", mode: fs.ModeDir | fs.ModeSetgid | 0o755}), ArchiveLimits{}, "setuid, setgid or sticky", true},
+		{"sticky", buildZip(t, manifest, zipEntry{name: "tmp", data: "x", mode: fs.ModeSticky | 0o644}), ArchiveLimits{}, "setuid, setgid or sticky", true},
+		{"mode 0777", buildZip(t, manifest, zipEntry{name: "run.sh", data: "x", mode: 0o777}), ArchiveLimits{}, `"run.sh": has mode -rwxrwxrwx, writable by anyone`, true},
+		{"folder 0777", buildZip(t, manifest, zipEntry{name: "data/", mode: fs.ModeDir | 0o777}), ArchiveLimits{}, "writable by anyone", true},
+		{"long version", buildZip(t, zipEntry{name: "upkeep.toml", data: "name = \"arp\"\nversion = \"" + strings.Repeat("1", 10000) + "\"\n"}), ArchiveLimits{}, `(10000 bytes)`, false},
 		{"duplicate", buildZip(t, manifest, zipEntry{name: "a", data: "1"}, zipEntry{name: "a", data: "2"}), ArchiveLimits{}, `duplicates entry "a"`, true},
 		{"duplicate by case", buildZip(t, manifest, zipEntry{name: "Readme", data: "1"}, zipEntry{name: "README", data: "2"}), ArchiveLimits{}, `"README": duplicates entry "Readme"`, true},
 		{"duplicate manifest by case", buildZip(t, manifest, zipEntry{name: "UPKEEP.TOML", data: "2"}), ArchiveLimits{}, "duplicates entry", true},
@@ -176,6 +182,9 @@ func TestReadArchiveHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := readZip(tt.zip, tt.lim)
+		if err != nil && len(err.Error()) > 1000 {
+			t.Errorf("%s: the error is %d bytes long: it echoes the input whole", tt.name, len(err.Error()))
+		}
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error = %v\n want it to contain %q", tt.name, err, tt.want)
 			continue
@@ -183,6 +192,16 @@ func TestReadArchiveHostile(t *testing.T) {
 		if tt.entries && !strings.HasPrefix(err.Error(), "archive entry ") {
 			t.Errorf("%s: error %q does not name the entry", tt.name, err)
 		}
+	}
+}
+
+// TestReadArchivePlainModes: modes Unix zip tools record, and that a
+// module may have, pass.
+func TestReadArchivePlainModes(t *testing.T) {
+	entries := append(validEntries(), zipEntry{name: "shared/", mode: fs.ModeDir | 0o775}, zipEntry{name: "shared/x", data: "x", mode: 0o664},
+		zipEntry{name: "ro", data: "x", mode: 0o400})
+	if _, err := readZip(buildZip(t, entries...), DefaultArchiveLimits()); err != nil {
+		t.Fatalf("plain modes refused: %v", err)
 	}
 }
 

@@ -26,7 +26,7 @@ func ParseDependency(s string) (Dependency, error) {
 		err = d.validate()
 	}
 	if err != nil {
-		return Dependency{}, fmt.Errorf("dependency %q: %w", s, err)
+		return Dependency{}, fmt.Errorf("dependency %s: %w", Quote(s), err)
 	}
 	return d, nil
 }
@@ -85,7 +85,7 @@ func parseDependency(s string) (Dependency, error) {
 		sc.i = afterFirst // the space before the words
 	}
 	if sc.i < len(sc.s) && sc.s[sc.i] != ' ' && sc.s[sc.i] != '\t' {
-		return d, fmt.Errorf("unexpected %q after the versions; %s", sc.s[sc.i:], dependencySyntax)
+		return d, fmt.Errorf("unexpected %s after the versions; %s", Quote(sc.s[sc.i:]), dependencySyntax)
 	}
 	d.Enforcement = d.defaultEnforcement()
 	return d, parseDependencyWords(&d, sc.s[sc.i:])
@@ -103,7 +103,7 @@ func parseLowerBound(sc *depScanner) (Version, error) {
 		tok := sc.token()
 		series, ok := strings.CutSuffix(tok, ".*")
 		if !ok {
-			return Version{}, fmt.Errorf(`"=%s": "=" takes a series followed by ".*", e.g. "=2.50.*"; for a lowest version write ">=%s"`, tok, tok)
+			return Version{}, fmt.Errorf(`=%s: "=" takes a series followed by ".*", e.g. "=2.50.*"; for a lowest version write ">=VERSION"`, Quote(tok))
 		}
 		s, err := ParseSeries(series)
 		return s.First(), err
@@ -140,7 +140,7 @@ func parseDependencyWords(d *Dependency, rest string) error {
 			d.UserEditable = true
 			continue
 		}
-		return fmt.Errorf(`unexpected word %q: after the versions only one of major, minor or none, then "editable", may follow`, w)
+		return fmt.Errorf(`unexpected word %s: after the versions only one of major, minor or none, then "editable", may follow`, Quote(w))
 	}
 	return nil
 }

@@ -132,7 +132,7 @@ func (a ArchiveRef) validate() error {
 		return fmt.Errorf("length %d is not positive", a.Length)
 	}
 	if !isSHA256Hex(a.SHA256) {
-		return fmt.Errorf("sha256 %q must be 64 lowercase hexadecimal digits", a.SHA256)
+		return fmt.Errorf("sha256 %s must be 64 lowercase hexadecimal digits", Quote(a.SHA256))
 	}
 	return nil
 }

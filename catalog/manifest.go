@@ -51,7 +51,7 @@ func (s Script) AppliesTo(installed, target Version) bool {
 // naming s to the caller.
 func (s Script) validate(version Version) error {
 	if s.Phase != "pre" && s.Phase != "post" {
-		return fmt.Errorf(`phase %q is not known; use "pre" (before the ERP's update) or "post" (after it)`, s.Phase)
+		return fmt.Errorf(`phase %s is not known; use "pre" (before the ERP's update) or "post" (after it)`, Quote(s.Phase))
 	}
 	if err := checkRelPath(s.Path); err != nil {
 		return fmt.Errorf("path: %w", err)
@@ -59,7 +59,7 @@ func (s Script) validate(version Version) error {
 	switch path.Ext(s.Path) {
 	case ".sql", ".py", ".sh":
 	default:
-		return fmt.Errorf("path %q: must end in .sql, .py or .sh", s.Path)
+		return fmt.Errorf("path %s: must end in .sql, .py or .sh", Quote(s.Path))
 	}
 	if s.To.IsZero() {
 		return fmt.Errorf(`to is missing; give the version this migration leads to, e.g. to = "%s"`, version)
@@ -79,25 +79,25 @@ func checkRelPath(p string) error {
 	case p == "":
 		return errors.New("is empty")
 	case !utf8.ValidString(p):
-		return fmt.Errorf("%q is not valid UTF-8; use UTF-8 names", p)
+		return fmt.Errorf("%s is not valid UTF-8; use UTF-8 names", Quote(p))
 	case strings.ContainsFunc(p, unicode.IsControl):
-		return fmt.Errorf("%q contains a control character; rename it", p)
+		return fmt.Errorf("%s contains a control character; rename it", Quote(p))
 	case strings.HasPrefix(p, "/"):
-		return fmt.Errorf("%q is absolute; use a path relative to the archive root", p)
+		return fmt.Errorf("%s is absolute; use a path relative to the archive root", Quote(p))
 	case strings.Contains(p, `\`):
-		return fmt.Errorf(`%q contains "\"; use "/" to separate folders`, p)
+		return fmt.Errorf(`%s contains "\"; use "/" to separate folders`, Quote(p))
 	case strings.Contains(p, ":"):
-		return fmt.Errorf(`%q contains ":" (a drive letter or a Windows stream); use a plain relative path`, p)
+		return fmt.Errorf(`%s contains ":" (a drive letter or a Windows stream); use a plain relative path`, Quote(p))
 	case p == ".." || strings.HasPrefix(p, "../") || strings.HasSuffix(p, "/..") || strings.Contains(p, "/../"):
-		return fmt.Errorf(`%q contains ".."; use a path that stays inside the archive`, p)
+		return fmt.Errorf(`%s contains ".."; use a path that stays inside the archive`, Quote(p))
 	case path.Clean(p) != p:
-		return fmt.Errorf("%q is not in clean form; write it as %q", p, path.Clean(p))
+		return fmt.Errorf("%s is not in clean form; write it as %s", Quote(p), Quote(path.Clean(p)))
 	}
 	for _, elem := range strings.Split(p, "/") {
 		base, _, _ := strings.Cut(elem, ".")
 		base = strings.TrimRight(base, " ")
 		if isWindowsDevice(base) {
-			return fmt.Errorf("%q uses the Windows device name %q; rename it", p, base)
+			return fmt.Errorf("%s uses the Windows device name %q; rename it", Quote(p), base)
 		}
 	}
 	return nil
@@ -185,7 +185,7 @@ func validateScripts(scripts []Script, version Version) error {
 			return fmt.Errorf("scripts[%d]: %w", i, err)
 		}
 		if seen[s.Path] {
-			return fmt.Errorf("scripts[%d]: path %q is listed twice; each script runs once, remove one", i, s.Path)
+			return fmt.Errorf("scripts[%d]: path %s is listed twice; each script runs once, remove one", i, Quote(s.Path))
 		}
 		seen[s.Path] = true
 	}

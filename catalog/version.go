@@ -36,7 +36,7 @@ func ParseVersion(s string) (Version, error) {
 			i++
 		}
 		if int(v.len) == MaxComponents {
-			return Version{}, fmt.Errorf("version %q: has more than %d components; drop the extra ones", s, MaxComponents)
+			return Version{}, fmt.Errorf("version %s: has more than %d components; drop the extra ones", Quote(s), MaxComponents)
 		}
 		n, err := parseComponent(s, s[start:i])
 		if err != nil {
@@ -54,7 +54,7 @@ func ParseVersion(s string) (Version, error) {
 		}
 	}
 	if v.len < 2 {
-		return Version{}, fmt.Errorf(`version %q: needs at least two components (the series), e.g. "%s.0"`, s, s)
+		return Version{}, fmt.Errorf(`version %s: needs at least two components (the series), e.g. "%s.0"`, Quote(s), s) // s is one short component here
 	}
 	return v, nil
 }
@@ -67,17 +67,17 @@ func isMP(s string, i int) bool {
 // parseComponent reads one decimal component of version s.
 func parseComponent(s, c string) (uint32, error) {
 	if c == "" {
-		return 0, fmt.Errorf(`version %q: has an empty component; write dotted numbers such as "2.50.21"`, s)
+		return 0, fmt.Errorf(`version %s: has an empty component; write dotted numbers such as "2.50.21"`, Quote(s))
 	}
 	var n uint64
 	for i := 0; i < len(c); i++ {
 		d := c[i]
 		if d < '0' || d > '9' {
-			return 0, fmt.Errorf("version %q: component %q is not a number; use digits only", s, c)
+			return 0, fmt.Errorf("version %s: component %s is not a number; use digits only", Quote(s), Quote(c))
 		}
 		n = n*10 + uint64(d-'0')
 		if n > maxComponentValue {
-			return 0, fmt.Errorf("version %q: component %q is larger than %d", s, c, maxComponentValue)
+			return 0, fmt.Errorf("version %s: component %s is larger than %d", Quote(s), Quote(c), maxComponentValue)
 		}
 	}
 	return uint32(n), nil
@@ -209,7 +209,7 @@ func ParseSeries(s string) (Series, error) {
 		return Series{}, err
 	}
 	if v.len != 2 {
-		return Series{}, fmt.Errorf(`series %q: needs exactly two components, e.g. "%s"`, s, v.Series())
+		return Series{}, fmt.Errorf(`series %s: needs exactly two components, e.g. "%s"`, Quote(s), v.Series())
 	}
 	return v.Series(), nil
 }
@@ -385,5 +385,5 @@ func enumParse(what string, names []string, s string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("%s %q is not known; use one of %s", what, s, strings.Join(names, ", "))
+	return 0, fmt.Errorf("%s %s is not known; use one of %s", what, Quote(s), strings.Join(names, ", "))
 }

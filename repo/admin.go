@@ -19,7 +19,7 @@ func (s *Store) SetMaturity(ctx context.Context, module, version string, level c
 	at := Attempt{Actor: actor, Action: "maturity", Module: module, Version: version, Detail: "to " + level.String()}
 	return s.attempt(ctx, at, func(*Attempt) error {
 		if !actor.CanPublish(module) {
-			return errorf(KindForbidden, "%s may not change %s; ask an admin", actor.Name, module)
+			return errorf(KindForbidden, "%s may not change %s; ask an admin", actor.Name, clip(module, 100))
 		}
 		return s.locked(ctx, func() error {
 			return s.write(ctx, func(c *change) error { return s.setMaturity(c, module, version, level, actor) })

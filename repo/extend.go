@@ -71,7 +71,7 @@ func (s *Store) loadRelease(q sqlx.Queryer, module, version string) (*storedRele
 	}
 	err = sqlx.Get(q, &row, "SELECT release_json, extended_from, private_to FROM versions WHERE module = ? AND sort_key = ?", module, v.SortKey())
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errorf(KindNotFound, "%s %s is not published; see 'upkeep-repo list'", module, version)
+		return nil, errorf(KindNotFound, "%s %s is not published; see 'upkeep-repo list'", clip(module, 100), version)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", module, version, err)

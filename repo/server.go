@@ -239,7 +239,7 @@ func ParseDepends(in []string) ([]catalog.Dependency, error) {
 	for _, s := range in {
 		d, err := catalog.ParseDependency(s)
 		if err != nil {
-			return nil, wrapKind(KindInvalid, err, "dependency %q", s)
+			return nil, wrapKind(KindInvalid, err, "dependency %s", catalog.Quote(s))
 		}
 		out = append(out, d)
 	}
