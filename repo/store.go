@@ -11,11 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/platform"
 	"github.com/upkeep-erp/upkeep/repo/meta"
 )
 
@@ -33,14 +33,14 @@ const (
 
 // Store is an open central repository directory.
 type Store struct {
-	dir    string
-	db     *sqlx.DB
-	flock  *flock.Flock
-	mu     sync.Mutex
-	signer *meta.Signer
-	keyFI  os.FileInfo // the online key file the signer was loaded from
-	now    func() time.Time
-	limits catalog.ArchiveLimits
+	dir      string
+	db       *sqlx.DB
+	lockPath string // the cross-process write lock's file
+	mu       sync.Mutex
+	signer   *meta.Signer
+	keyFI    os.FileInfo // the online key file the signer was loaded from
+	now      func() time.Time
+	limits   catalog.ArchiveLimits
 }
 
 // Options tune an open store; the zero value is fine.
@@ -84,7 +84,7 @@ func openDB(dir string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{dir: dir, db: db, flock: flock.New(filepath.Join(dir, lockFile)), now: opt.Now, limits: opt.Limits}
+	s := &Store{dir: dir, db: db, lockPath: filepath.Join(dir, lockFile), now: opt.Now, limits: opt.Limits}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -184,14 +184,11 @@ func (s *Store) expiry() (meta.Expiry, error) {
 func (s *Store) locked(ctx context.Context, fn func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ok, err := s.flock.TryLockContext(ctx, 20*time.Millisecond)
+	unlock, err := platform.LockFileWait(ctx, s.lockPath, 20*time.Millisecond)
 	if err != nil {
-		return fmt.Errorf("lock %s: %w", s.flock.Path(), err)
+		return err
 	}
-	if !ok {
-		return fmt.Errorf("lock %s: another process holds it", s.flock.Path())
-	}
-	defer s.flock.Unlock()
+	defer unlock()
 	if err := s.refreshSigner(); err != nil {
 		return err
 	}

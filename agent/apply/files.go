@@ -13,7 +13,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/catalog"
-	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/modarchive"
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
@@ -58,7 +58,7 @@ func (rn *run) fetchOne(ctx context.Context, i int, zip string) error {
 	if err := verifyArchive(data, c.Archive); err != nil {
 		return err
 	}
-	m, err := demoerp.ExtractArchive(rn.stagedPath(i), data)
+	m, err := modarchive.Extract(rn.stagedPath(i), data)
 	if err != nil {
 		return err
 	}

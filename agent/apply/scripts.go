@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/platform"
+	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 )
 
 // shell runs .sh migration scripts.
@@ -67,14 +66,12 @@ func (r *Runner) runScript(ctx context.Context, file, dir string, env []string, 
 	if err := r.canRun(file); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, interp, file)
-	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = out, out
-	platform.OwnProcessGroup(cmd)
-	cmd.Cancel = func() error { return platform.KillGroup(cmd.Process.Pid) }
-	cmd.WaitDelay = waitDelay
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w", interp, filepath.Base(file), err)
+	c := proc.Command{Argv: []string{interp, file}, Dir: dir, Env: append(os.Environ(), env...), Output: out, WaitDelay: waitDelay}
+	var pe *proc.Error
+	if err := c.Run(ctx); errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %w", interp, filepath.Base(file), pe.Err)
+	} else if err != nil {
+		return err
 	}
 	return nil
 }

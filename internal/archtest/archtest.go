@@ -58,10 +58,13 @@ type guard struct {
 }
 
 // guards are DESIGN.md's "one place" rules: an ERP adapter is built only
-// by the agent's assembly (agent/host), where each one registers.
+// by the agent's assembly (agent/host), where each one registers; the
+// demo ERP is for the demo alone.
 var guards = []guard{
 	{trees: []string{"agent/erp"}, shared: []string{"agent/erp", "agent/erp/proc", "agent/erp/dbcopy", "agent/erp/erptest"},
 		by: []string{"agent/host", "agent/erp", "bench"}, why: "the ERP adapters are built in one place, agent/host"},
+	{trees: []string{"demoerp"}, by: []string{"demoerp", "agent/erp/demo", "quickstart", "cmd"},
+		why: "the demo ERP serves the demo and its adapter; production code never runs it"},
 }
 
 // reason says why g forbids the module package rel to import imp (module-relative), or "".
@@ -69,7 +72,11 @@ func (g guard) reason(rel, imp string) string {
 	if !inAny(imp, g.trees) || slices.Contains(g.shared, imp) || inAny(rel, g.by) {
 		return ""
 	}
-	return fmt.Sprintf("only %s may import %s (but %s): %s", treeList(g.by), treeList(g.trees), strings.Join(g.shared, ", "), g.why)
+	what := treeList(g.trees)
+	if len(g.shared) > 0 {
+		what += " (but " + strings.Join(g.shared, ", ") + ")"
+	}
+	return fmt.Sprintf("only %s may import %s: %s", treeList(g.by), what, g.why)
 }
 
 // pureThirdParty are the only non-standard packages pure packages may import.

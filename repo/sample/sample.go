@@ -5,6 +5,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -102,8 +104,6 @@ func (m Module) Manifest() string {
 
 // Archive builds m's module archive: upkeep.toml, the module's schema and its scripts.
 func (m Module) Archive() ([]byte, error) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
 	files := map[string]string{
 		"upkeep.toml": m.Manifest(),
 		"schema.sql":  fmt.Sprintf("-- %s %s\nCREATE TABLE IF NOT EXISTS %s_info (version TEXT);\n", m.Name, m.Version, strings.ReplaceAll(m.Name, "-", "_")),
@@ -113,7 +113,21 @@ func (m Module) Archive() ([]byte, error) {
 		files[s.Path] = s.Body
 		order = append(order, s.Path)
 	}
-	for _, name := range order {
+	return zipInOrder(order, files)
+}
+
+// Zip builds a zip archive of files (name → content) in name order: for
+// tests that need archives other than the demo catalog's, hostile ones
+// included (names are written as given).
+func Zip(files map[string]string) ([]byte, error) {
+	return zipInOrder(slices.Sorted(maps.Keys(files)), files)
+}
+
+// zipInOrder zips files in the order of names.
+func zipInOrder(names []string, files map[string]string) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range names {
 		w, err := zw.Create(name)
 		if err != nil {
 			return nil, fmt.Errorf("zip create %s: %w", name, err)

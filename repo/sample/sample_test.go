@@ -1,7 +1,10 @@
 package sample
 
 import (
+	"archive/zip"
 	"bytes"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/upkeep-erp/upkeep/catalog"
@@ -35,5 +38,31 @@ func TestEveryDemoArchiveIsValid(t *testing.T) {
 		if m.Name == "core" && m.Version == "3.0.0" && m.UpgradeFrom != core300.String() {
 			t.Errorf("core 3.0.0 must need 2.50.22 first, has upgrade_from %q", m.UpgradeFrom)
 		}
+	}
+}
+
+// TestZipHoldsTheFilesInNameOrderAsGiven: every file, its content, names
+// sorted and unchanged (a hostile "../x" stays one).
+func TestZipHoldsTheFilesInNameOrderAsGiven(t *testing.T) {
+	data, err := Zip(map[string]string{"b.sql": "B", "../x": "X", "a/c.txt": "C"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		got = append(got, f.Name+"="+string(body))
+	}
+	if want := "../x=X a/c.txt=C b.sql=B"; strings.Join(got, " ") != want {
+		t.Errorf("zip holds %v, want %s", got, want)
 	}
 }

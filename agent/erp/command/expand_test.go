@@ -1,7 +1,6 @@
 package command
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -59,20 +58,5 @@ func TestExpandRefuses(t *testing.T) {
 				t.Errorf("expand = %q, %v; want an error saying %q", got, err, tt.want)
 			}
 		})
-	}
-}
-
-func TestTailBuffer(t *testing.T) {
-	var tb tailBuffer
-	for i := range 5000 {
-		tb.Write([]byte(strings.Repeat("x", i%7) + "\n\n"))
-	}
-	tb.Write([]byte("second last\r\n  \nlast"))
-	if len(tb.buf) > 2*tailBytes {
-		t.Errorf("the buffer holds %d bytes, over %d", len(tb.buf), 2*tailBytes)
-	}
-	lines := strings.Split(tb.lastLines(3), "\n")
-	if !slices.Equal(lines[1:], []string{"second last", "last"}) {
-		t.Errorf("lastLines = %q", lines)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/catalog"
-	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // Placeholders of the update command, each replaced by a comma list.
@@ -28,7 +27,6 @@ const (
 // children may hold its output open.
 const (
 	tailLines  = 20
-	tailBytes  = 16 << 10
 	outputWait = 10 * time.Second
 )
 
@@ -149,44 +147,19 @@ func emptyPlaceholder(arg string, lists map[string]string) (string, bool) {
 // environment, its output to log; the group is killed when ctx ends. A
 // failure carries the last lines of the output.
 func (a *Adapter) run(ctx context.Context, argv []string, log io.Writer) error {
-	if log == nil {
-		log = io.Discard
-	}
-	tail := &tailBuffer{}
-	out := io.MultiWriter(log, tail)
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), a.env()...)
-	cmd.Stdout, cmd.Stderr = out, out
-	platform.OwnProcessGroup(cmd)
-	cmd.Cancel = func() error { return platform.KillGroup(cmd.Process.Pid) }
-	cmd.WaitDelay = outputWait
-	err := cmd.Run()
-	if errors.Is(err, exec.ErrWaitDelay) {
-		fmt.Fprintf(log, "upkeep: %s exited 0; a process it started still holds its output, which is no longer read\n", proc.Quote(argv))
-		return nil
-	}
-	if err == nil {
-		return nil
+	c := proc.Command{Argv: argv, Env: append(os.Environ(), a.env()...), Output: log, WaitDelay: outputWait}
+	err := c.Run(ctx)
+	var pe *proc.Error
+	if err == nil || !errors.As(err, &pe) {
+		return err
 	}
 	switch {
-	case errors.Is(err, exec.ErrNotFound), errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("%s: %w; check the program's path in [erp.command]", proc.Quote(argv), err)
-	case ctx.Err() != nil:
-		err = fmt.Errorf("%w (%w): its process group was killed", ctx.Err(), err)
+	case !pe.Started && (errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission)):
+		return fmt.Errorf("%s: %w; check the program's path in [erp.command]", proc.Quote(argv), pe.Err)
+	case pe.Cause != nil:
+		err = fmt.Errorf("%w (%w): its process group was killed", ctx.Err(), pe.Err)
+	default:
+		err = pe.Err
 	}
-	return fmt.Errorf("%s: %w\n%s", proc.Quote(argv), err, tail.lastLines(tailLines))
+	return fmt.Errorf("%s: %w\n%s", proc.Quote(argv), err, pe.Tail(tailLines))
 }
-
-// tailBuffer keeps the last bytes written to it.
-type tailBuffer struct{ buf []byte }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 2*tailBytes {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailBytes:]...)
-	}
-	return len(p), nil
-}
-
-// lastLines returns the last n non-blank lines written.
-func (t *tailBuffer) lastLines(n int) string { return proc.LastLines(string(t.buf), n) }

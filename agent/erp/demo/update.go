@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
-	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
-	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // Update runs the demo ERP's own update as a child process, demo-erp
@@ -27,24 +24,17 @@ func (w *Writer) Update(ctx context.Context, req erp.UpdateRequest, log io.Write
 	if err != nil {
 		return err
 	}
-	argv := append(append(append([]string{}, prog[1:]...), "--dir", w.dir, "update"), args...)
-	if log == nil {
-		log = io.Discard
+	argv := append(append(append([]string{}, prog...), "--dir", w.dir, "update"), args...)
+	err = proc.Command{Argv: argv, Output: log}.Run(ctx)
+	var pe *proc.Error
+	if !errors.As(err, &pe) {
+		return err
 	}
-	tail := &tailBuffer{max: 64 << 10}
-	cmd := exec.CommandContext(ctx, prog[0], argv...)
-	out := io.MultiWriter(log, tail)
-	cmd.Stdout, cmd.Stderr = out, out // one writer: one Write at a time
-	platform.OwnProcessGroup(cmd)
-	cmd.Cancel = func() error { return platform.KillGroup(cmd.Process.Pid) }
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%w: %w (its process group was killed)", err, ctx.Err())
-		}
-		return fmt.Errorf("demo ERP update (demo-erp update %s): %w\n%s", strings.Join(args, " "), err, proc.LastLines(tail.String(), 20))
+	err = pe.Err
+	if pe.Cause != nil {
+		err = fmt.Errorf("%w: %w (its process group was killed)", err, ctx.Err())
 	}
-	return nil
+	return fmt.Errorf("demo ERP update (demo-erp update %s): %w\n%s", strings.Join(args, " "), err, pe.Tail(20))
 }
 
 // updateArgs renders req as demo-erp update flags.
@@ -69,19 +59,3 @@ func updateArgs(req erp.UpdateRequest) ([]string, error) {
 	}
 	return args, nil
 }
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string { return string(t.buf) }

@@ -13,6 +13,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/catalog"
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/modarchive"
 )
 
 // started returns a Writer on a fresh story instance whose server runs
@@ -49,7 +50,7 @@ func started(t *testing.T) (*demo.Writer, string) {
 func arpFolder(t *testing.T, schema string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "arp")
-	if _, err := demoerp.ExtractArchive(dir, archive(t, "arp", "1.4.0")); err != nil {
+	if _, err := modarchive.Extract(dir, archive(t, "arp", "1.4.0")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, demoerp.SchemaFile), []byte(schema), 0o644); err != nil {

@@ -2,13 +2,11 @@ package proc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"time"
-
-	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // Commands runs configured stop and start commands (e.g. a service
@@ -32,7 +30,7 @@ func (c *Commands) Start(ctx context.Context) error {
 // a server the command leaves running does not hold the run open). On
 // timeout the whole group is killed.
 func run(ctx context.Context, argv []string, logPath string, timeout time.Duration) error {
-	out, off, err := openOutput(logPath)
+	out, err := openOutput(logPath)
 	if err != nil {
 		return err
 	}
@@ -42,38 +40,34 @@ func run(ctx context.Context, argv []string, logPath string, timeout time.Durati
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = out, out
-	platform.OwnProcessGroup(cmd)
-	cmd.Cancel = func() error { return platform.KillGroup(cmd.Process.Pid) }
-	if err = cmd.Run(); err == nil {
-		return nil
+	err = Command{Argv: argv, Output: out}.Run(ctx)
+	var pe *Error
+	if !errors.As(err, &pe) {
+		return err
 	}
-	if ctx.Err() != nil {
+	err = pe.Err
+	if pe.Cause != nil {
 		err = fmt.Errorf("%w after %s: its process group was killed", ctx.Err(), timeout)
 	}
-	data, _ := io.ReadAll(io.NewSectionReader(out, off, 64<<10))
-	return fmt.Errorf("%s: %w\n%s", Quote(argv), err, LastLines(string(data), 20))
+	return fmt.Errorf("%s: %w\n%s", Quote(argv), err, pe.Tail(20))
 }
 
-// openOutput opens logPath for appending, or a temp file, and returns where
-// this run's output starts.
-func openOutput(logPath string) (*os.File, int64, error) {
+// openOutput opens logPath for appending, or a temp file.
+func openOutput(logPath string) (*os.File, error) {
 	if logPath == "" {
 		f, err := os.CreateTemp("", "upkeep-server-*.log")
 		if err != nil {
-			return nil, 0, fmt.Errorf("create a temp file for the command's output: %w", err)
+			return nil, fmt.Errorf("create a temp file for the command's output: %w", err)
 		}
-		return f, 0, nil
+		return f, nil
 	}
 	f, err := os.OpenFile(logPath, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, 0, fmt.Errorf("open the server log %s: %w; check erp.server.log", logPath, err)
+		return nil, fmt.Errorf("open the server log %s: %w; check erp.server.log", logPath, err)
 	}
-	off, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("seek the server log %s: %w", logPath, err)
+		return nil, fmt.Errorf("seek the server log %s: %w", logPath, err)
 	}
-	return f, off, nil
+	return f, nil
 }

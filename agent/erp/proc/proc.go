@@ -1,4 +1,4 @@
-// Package proc stops and starts an ERP's server: a systemd unit, a pidfile with a start command the agent runs detached, or stop and start commands.
+// Package proc runs the programs the agent runs for an ERP (Command: a process group of its own, the output's tail, another OS user) and stops and starts its server: a systemd unit, a pidfile with a start command the agent runs detached, or stop and start commands.
 package proc
 
 import (

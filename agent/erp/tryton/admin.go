@@ -8,11 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
-	"github.com/upkeep-erp/upkeep/platform"
+	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 )
 
 // Update implements erp.Updater with one trytond-admin run:
@@ -88,58 +87,23 @@ func adminArgs(conf, db string, mods []string, all bool) []string {
 // runAdmin runs trytond-admin in its own process group (killed whole when
 // ctx ends), its output into log and kept for the error.
 func (w *Writer) runAdmin(ctx context.Context, args []string, log io.Writer) error {
-	tail := &tailBuffer{max: 16 << 10}
-	out := io.MultiWriter(log, tail)
-	cmd := exec.Command(w.cfg.Admin, args...)
-	cmd.Env = w.cfg.pythonEnv()
-	cmd.Dir = os.TempDir()
-	cmd.Stdin = nil // a prompt (a missing admin password) reads EOF and fails
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.WaitDelay = 5 * time.Second // a leftover child holding the output open
-	platform.OwnProcessGroup(cmd)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("tryton: %s was not found: install tryton-server: %w", w.cfg.Admin, err)
-		}
-		return fmt.Errorf("tryton: start %s: %w", w.cfg.Admin, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("tryton: trytond-admin %s failed after %s (%w): %s; the database may be half-migrated (Tryton commits module by module): restore the backup",
-				strings.Join(args, " "), time.Since(start).Round(time.Millisecond), err, lastLines(tail.String(), 6))
-		}
+	// No input: a prompt (a missing admin password) reads EOF and fails.
+	c := proc.Command{Argv: append([]string{w.cfg.Admin}, args...), Env: w.cfg.pythonEnv(), Dir: os.TempDir(), Output: log}
+	err := c.Run(ctx)
+	var pe *proc.Error
+	switch {
+	case err == nil:
 		return nil
-	case <-ctx.Done():
-		_ = platform.KillGroup(cmd.Process.Pid)
-		<-done
+	case !errors.As(err, &pe):
+		return fmt.Errorf("tryton: start %s: %w", w.cfg.Admin, err)
+	case !pe.Started && (errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist)):
+		return fmt.Errorf("tryton: %s was not found: install tryton-server: %w", w.cfg.Admin, pe.Err)
+	case !pe.Started:
+		return fmt.Errorf("tryton: start %s: %w", w.cfg.Admin, pe.Err)
+	case pe.Cause != nil:
 		return fmt.Errorf("tryton: trytond-admin %s killed after %s: %w; the database may be half-migrated: restore the backup (last output: %s)",
-			strings.Join(args, " "), time.Since(start).Round(time.Millisecond), context.Cause(ctx), lastLines(tail.String(), 3))
+			strings.Join(args, " "), pe.Took.Round(time.Millisecond), pe.Cause, lastLines(pe.Tail(50), 3))
 	}
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
+	return fmt.Errorf("tryton: trytond-admin %s failed after %s (%w): %s; the database may be half-migrated (Tryton commits module by module): restore the backup",
+		strings.Join(args, " "), pe.Took.Round(time.Millisecond), pe.Err, lastLines(pe.Tail(50), 6))
 }
