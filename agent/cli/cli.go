@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upkeep-erp/upkeep/agent/config"
-	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/internal/cliutil"
 )
 
@@ -72,28 +71,6 @@ func envOr(key, def string) string {
 func (a *app) load() (*config.Config, error) {
 	c, err := config.Load(a.configPath)
 	return c, withCode(ExitUsage, err)
-}
-
-// withState adapts a command body that needs the configuration and the
-// agent's state database.
-func (a *app) withState(run func(*cobra.Command, []string, *config.Config, *store.Store) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		c, err := a.load()
-		if err != nil {
-			return err
-		}
-		return onStore(cmd, args, c, run)
-	}
-}
-
-// onStore runs a command body on the agent's state database.
-func onStore(cmd *cobra.Command, args []string, c *config.Config, run func(*cobra.Command, []string, *config.Config, *store.Store) error) error {
-	st, err := store.Open(c.State.Dir, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return run(cmd, args, c, st)
 }
 
 // print writes v as JSON with --json, else calls text.

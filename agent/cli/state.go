@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
@@ -43,12 +44,13 @@ func (a *app) overrideCmd() *cobra.Command {
 		Use:   "default-upgrade MODULE true|false|inherit",
 		Short: "Propose this module's upgrades by default (true), only on request (false), or as the repository says (inherit)",
 		Args:  exactArgs(2, "MODULE true|false|inherit"),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
+		RunE: a.agentCmd("override", func(cmd *cobra.Command, args []string, _ *config.Config, link agentLink) error {
 			o, err := store.ParseOverride(args[1])
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if err := st.SetDefaultUpgrade(cmd.Context(), args[0], o, userName()); err != nil {
+			ch := api.OverridesChange{DefaultUpgrade: map[string]string{args[0]: o.String()}}
+			if _, err := link.cl.SetOverrides(cmd.Context(), ch); err != nil {
 				return err
 			}
 			return a.print(map[string]string{"module": args[0], "default_upgrade": o.String()}, func(w io.Writer) {
@@ -59,31 +61,45 @@ func (a *app) overrideCmd() *cobra.Command {
 	return cmd
 }
 
+// holdCmd sets a hold through the agent (which needs the right to act),
+// or lists the holds (which only reads).
 func (a *app) holdCmd() *cobra.Command {
 	var reason string
+	list := a.agentCmd("", func(cmd *cobra.Command, _ []string, _ *config.Config, link agentLink) error {
+		holds, err := link.cl.Holds(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return a.printHolds(holds)
+	})
+	set := a.agentCmd("hold", func(cmd *cobra.Command, args []string, _ *config.Config, link agentLink) error {
+		holds, err := link.cl.SetHolds(cmd.Context(), api.HoldsChange{Hold: []api.Hold{{Module: args[0], Reason: reason}}})
+		if err != nil {
+			return err
+		}
+		return a.printHolds(holds)
+	})
 	cmd := &cobra.Command{
 		Use:   "hold [MODULE]",
 		Short: "Never propose changes to MODULE (no argument: list the holds)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
-			if len(args) == 1 {
-				if err := st.Hold(cmd.Context(), args[0], reason, userName()); err != nil {
-					return err
-				}
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return list(cmd, args)
 			}
-			holds, err := st.Holds(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return a.print(holds, func(w io.Writer) {
-				for _, h := range holds {
-					fmt.Fprintf(w, "held: %s  (%s, by %s at %s)\n", h.Module, h.Reason, h.SetBy, h.SetAt)
-				}
-			})
-		}),
+			return set(cmd, args)
+		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (shown in scans)")
 	return cmd
+}
+
+func (a *app) printHolds(holds []api.Hold) error {
+	return a.print(holds, func(w io.Writer) {
+		for _, h := range holds {
+			fmt.Fprintf(w, "held: %s  (%s, by %s at %s)\n", h.Module, h.Reason, h.SetBy, h.SetAt)
+		}
+	})
 }
 
 func (a *app) unholdCmd() *cobra.Command {
@@ -91,8 +107,8 @@ func (a *app) unholdCmd() *cobra.Command {
 		Use:   "unhold MODULE",
 		Short: "Release a hold",
 		Args:  exactArgs(1, "MODULE"),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
-			if err := st.Unhold(cmd.Context(), args[0]); err != nil {
+		RunE: a.agentCmd("unhold", func(cmd *cobra.Command, args []string, _ *config.Config, link agentLink) error {
+			if _, err := link.cl.SetHolds(cmd.Context(), api.HoldsChange{Unhold: []string{args[0]}}); err != nil {
 				return err
 			}
 			return a.print(map[string]string{"unheld": args[0]}, func(w io.Writer) { fmt.Fprintf(w, "%s is no longer held\n", args[0]) })
@@ -105,19 +121,25 @@ func (a *app) relaxCmd() *cobra.Command {
 		Use:   "relax MODULE DEPENDENCY major|minor|none|inherit",
 		Short: "Relax a user_editable dependency for this instance (the scan ignores and reports other relaxations)",
 		Args:  exactArgs(3, "MODULE DEPENDENCY major|minor|none|inherit"),
-		RunE: a.withState(func(cmd *cobra.Command, args []string, _ *config.Config, st *store.Store) error {
-			if strings.EqualFold(args[2], "inherit") {
-				return st.Unrelax(cmd.Context(), args[0], args[1])
+		RunE: a.agentCmd("relax", func(cmd *cobra.Command, args []string, _ *config.Config, link agentLink) error {
+			enforcement := "inherit"
+			if !strings.EqualFold(args[2], "inherit") {
+				e, err := catalog.ParseEnforcement(args[2])
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				enforcement = e.String()
 			}
-			e, err := catalog.ParseEnforcement(args[2])
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			if err := st.Relax(cmd.Context(), args[0], args[1], e, userName()); err != nil {
+			ch := api.OverridesChange{Relax: []api.Relaxation{{Module: args[0], Dependency: args[1], Enforcement: enforcement}}}
+			if _, err := link.cl.SetOverrides(cmd.Context(), ch); err != nil {
 				return err
 			}
-			return a.print(map[string]string{"module": args[0], "dependency": args[1], "enforcement": e.String()}, func(w io.Writer) {
-				fmt.Fprintf(w, "%s: dependency on %s relaxed to %s enforcement\n", args[0], args[1], e)
+			return a.print(map[string]string{"module": args[0], "dependency": args[1], "enforcement": enforcement}, func(w io.Writer) {
+				if enforcement == "inherit" {
+					fmt.Fprintf(w, "%s: dependency on %s as the repository says again\n", args[0], args[1])
+					return
+				}
+				fmt.Fprintf(w, "%s: dependency on %s relaxed to %s enforcement\n", args[0], args[1], enforcement)
 			})
 		}),
 	}
