@@ -11,6 +11,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/daemon"
+	"github.com/upkeep-erp/upkeep/agent/host"
 )
 
 // agentLink is the agent a command works through: the running agent's
@@ -68,6 +69,9 @@ func (a *app) inProcess(c *config.Config, why string, o localFlags) (agentLink, 
 	l, err := daemon.OpenLocal(daemon.LocalOptions{Config: c, Caller: caller(), Version: version(),
 		ForceUnhealthy: o.forceUnhealthy, ShowRecovery: newProgress(a.errOut).event})
 	if err != nil {
+		if werr := host.CheckStateDir(c.State.Dir, ""); werr != nil {
+			return agentLink{}, withCode(ExitUsage, werr)
+		}
 		return agentLink{}, err
 	}
 	return agentLink{cl: l.Client, local: l, why: why}, nil

@@ -3,15 +3,19 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/repo/meta"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
 
@@ -38,7 +42,25 @@ func instance(t *testing.T) string {
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	writeRoot(t, filepath.Join(dir, "root.json"))
 	return conf
+}
+
+// writeRoot writes a repository's root metadata (of a key made for the
+// test) at path: what config check wants to find there.
+func writeRoot(t *testing.T, path string) {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := meta.NewRoot(1, key, key.Public().(ed25519.PublicKey), time.Now().Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, root, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func run(t *testing.T, args ...string) (int, string, string) {

@@ -17,9 +17,9 @@ func (a *app) runCmd() *cobra.Command {
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
 			log := service.NewLogger(service.Name, a.out)
-			c, err := a.load()
+			c, err := a.checked("")
 			if err != nil {
-				log.Error("not starting: the configuration is not valid", "err", err)
+				log.Error("not starting: the configuration cannot be used (upkeep config check says the same)", "err", err)
 				return err
 			}
 			return service.Run(service.RunOptions{Agent: daemon.New(daemon.Options{Config: c, Log: log, Version: version()}), Log: log})

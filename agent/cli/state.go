@@ -9,6 +9,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/host"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
 )
@@ -18,12 +19,13 @@ func (a *app) configCmd() *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			return withCode(ExitUsage, fmt.Errorf("config needs a subcommand: check"))
 		}}
-	cmd.AddCommand(&cobra.Command{
+	var serviceUser string
+	check := &cobra.Command{
 		Use:   "check",
-		Short: "Validate the configuration without starting anything",
+		Short: "Check the configuration and what it names (trusted roots, groups, the state folder, the ERP's programs) without starting anything",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			c, err := a.load()
+			c, err := a.checked(serviceUser)
 			if err != nil {
 				return err
 			}
@@ -31,8 +33,29 @@ func (a *app) configCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s: ok (ERP %s, repository %s)\n", c.Path(), c.ERP.Kind, c.Repository.URL)
 			})
 		},
-	})
+	}
+	check.Flags().StringVar(&serviceUser, "service-user", "", "check that this user (the service's) may write the state folder; default: you")
+	cmd.AddCommand(check)
 	return cmd
+}
+
+// checked loads the configuration and checks what it names (host.Check);
+// every problem is listed, and any is exit 2. user is who must write the
+// state folder ("": this process's user).
+func (a *app) checked(user string) (*config.Config, error) {
+	c, err := a.load()
+	if err != nil {
+		return nil, err
+	}
+	problems := host.Check(c, user)
+	if len(problems) == 0 {
+		return c, nil
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = "  - " + p.Error()
+	}
+	return nil, withCode(ExitUsage, fmt.Errorf("%s cannot be used as it is:\n%s", c.Path(), strings.Join(lines, "\n")))
 }
 
 func (a *app) overrideCmd() *cobra.Command {

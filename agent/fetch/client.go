@@ -337,3 +337,16 @@ func (c *Client) newUpdater(f *Fetcher, local bool) (*updater.Updater, *config.U
 	up.UnsafeSetRefTime(c.now().UTC())
 	return up, ucfg, nil
 }
+
+// CheckTrustedRoot says whether data is root metadata the agent can trust a
+// repository with: TUF root metadata, signed by its own keys. The error is
+// in the admin's words.
+func CheckTrustedRoot(data []byte) error {
+	if len(data) == 0 {
+		return errors.New("the file is empty: copy root.json from the repository ('upkeep-repo init' printed its path)")
+	}
+	if _, err := trustedmetadata.New(data); err != nil {
+		return fmt.Errorf("it is not a repository's root metadata, signed by its own keys (%v): copy root.json from the repository again", err)
+	}
+	return nil
+}

@@ -15,6 +15,9 @@ type adapter struct {
 	// writer opens the write side; srv stops and starts the ERP's server
 	// as [erp.server] says.
 	writer func(c *config.Config, srv erp.Server) (erp.Writer, error)
+	// programs lists the programs the adapter will run, for Check (nil:
+	// none of its own).
+	programs func(c *config.Config) []program
 }
 
 // adapters are the ERP adapters by erp.kind, sorted (a test keeps them
@@ -24,9 +27,9 @@ var adapters = []struct {
 	kind string
 	adapter
 }{
-	{"command", adapter{reader: commandReader, writer: commandWriter}},
-	{"demo", adapter{reader: demoReader, writer: demoWriter}},
-	{"tryton", adapter{reader: trytonReader, writer: trytonWriter}},
+	{"command", adapter{reader: commandReader, writer: commandWriter, programs: commandPrograms}},
+	{"demo", adapter{reader: demoReader, writer: demoWriter, programs: demoPrograms}},
+	{"tryton", adapter{reader: trytonReader, writer: trytonWriter, programs: trytonPrograms}},
 }
 
 // lookup returns the adapter of kind.
