@@ -226,12 +226,22 @@ func TestPostgresWriterConformance(t *testing.T) {
 			},
 			Disableable: "crm",
 			Corrupt: func(t *testing.T, b erp.Backup) {
+				// The copy is closed to connections and checked by its
+				// catalog: a superuser opens it and changes a table's columns.
+				admin, err := pgx.Connect(ctxT(t), pgServer+"postgres")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer admin.Close(context.Background())
+				if _, err := admin.Exec(ctxT(t), "ALTER DATABASE "+b.Database+" WITH ALLOW_CONNECTIONS true"); err != nil {
+					t.Fatal(err)
+				}
 				conn, err := pgx.Connect(ctxT(t), pgServer+b.Database)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer conn.Close(context.Background())
-				if _, err := conn.Exec(ctxT(t), "UPDATE res_partner SET name = 'damaged' WHERE id = 3"); err != nil {
+				if _, err := conn.Exec(ctxT(t), "ALTER TABLE res_partner ADD COLUMN damaged int"); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -6,32 +6,30 @@ import (
 	"testing"
 )
 
-// lendingShelf is an invented module's manifest written the way Odoo
-// manifests are: a coding line and comments, a triple-quoted description,
-// lists, a tuple inside a list, nested dicts, booleans and numbers.
-const lendingShelf = `# -*- coding: utf-8 -*-
-# Lending Shelf: a made-up module for Upkeep's tests.
+// odooSale is a manifest as Odoo 16 ships them.
+const odooSale = `# -*- coding: utf-8 -*-
+# Part of Odoo. See LICENSE file for full copyright and licensing details.
 
 {
-    'name': 'Lending Shelf',
+    'name': 'Sales',
     'version': '1.2',
-    'category': 'Library/Lending',
-    'summary': 'Lend books and tools to members',
+    'category': 'Sales/Sales',
+    'summary': 'Sales internal machinery',
     'description': """
-Keeps track of what is lent, to whom, and when it comes back.
+This module contains all the common features of Sales Management and eCommerce.
     """,
-    'depends': ['shelf_core', 'members', 'reminders', 'barcodes'],
+    'depends': ['sales_team', 'payment', 'portal', 'utm'],
     'data': [
-        'security/lending_security.xml',
+        'security/sale_security.xml',
         'security/ir.model.access.csv',
     ],
-    'demo': ['data/lending_demo.xml'],
+    'demo': ['data/sale_demo.xml'],
     'installable': True,
     'auto_install': False,
     'assets': {
         'web.assets_backend': [
-            'lending_shelf/static/src/scss/shelf.scss',
-            ('remove', 'lending_shelf/static/src/old.js'),
+            'sale/static/src/scss/sale_onboarding.scss',
+            ('remove', 'sale/static/src/old.js'),
         ],
     },
     'license': 'LGPL-3',
@@ -45,7 +43,7 @@ func TestParsePyManifest(t *testing.T) {
 		name, src, version string
 		depends            []string
 	}{
-		{"odoo-style module", lendingShelf, "1.2", []string{"shelf_core", "members", "reminders", "barcodes"}},
+		{"odoo 16 sale", odooSale, "1.2", []string{"sales_team", "payment", "portal", "utm"}},
 		{"double quotes, trailing comma", `{"version": "16.0.1.0.0", "depends": ["base",],}`, "16.0.1.0.0", []string{"base"}},
 		{"tuple depends", `{'depends': ('base', 'mail'), 'version': '1.0'}`, "1.0", []string{"base", "mail"}},
 		{"one-item tuple", `{'depends': ('base',)}`, "", []string{"base"}},
@@ -142,7 +140,7 @@ func TestAdaptVersion(t *testing.T) {
 
 func FuzzParsePyManifest(f *testing.F) {
 	for _, seed := range []string{
-		lendingShelf,
+		odooSale,
 		`{'version': '16.0.1.0.0', 'depends': ('base',)}`,
 		`{"a": {1, 2}, "b": [1e5, -0x1F, None, True], 'c': r'\q', 'd': b'\x00\777'}`,
 		"{'d': '''multi\nline''' \"x\" \\\n}",

@@ -99,15 +99,3 @@ func relationDigests(ctx context.Context, tx pgx.Tx, rels []relation) ([]string,
 	}
 	return digests, br.Close()
 }
-
-// checksumAsync computes the checksum of name into *sum in a goroutine; the
-// channel yields its error once it is done.
-func (p Postgres) checksumAsync(ctx context.Context, name string, sum *string) <-chan error {
-	done := make(chan error, 1)
-	go func() {
-		var err error
-		*sum, err = p.checksumDB(ctx, name)
-		done <- err
-	}()
-	return done
-}

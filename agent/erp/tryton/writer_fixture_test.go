@@ -362,7 +362,13 @@ func (wi *writerInstance) fixture() erptest.WriterFixture {
 	}
 	if wi.tm.pg != nil {
 		f.Corrupt = func(t *testing.T, b erp.Backup) {
-			if err := pgAdminOn(context.Background(), b.Database, "UPDATE ir_lang SET name = 'tampered' WHERE code = 'en'"); err != nil {
+			// The copy is closed to connections and checked by its catalog:
+			// only a superuser who opens it can change it, and a change of
+			// a table's columns or size is what the check sees.
+			if err := pgAdminOn(context.Background(), "postgres", "ALTER DATABASE "+b.Database+" WITH ALLOW_CONNECTIONS true"); err != nil {
+				t.Fatal(err)
+			}
+			if err := pgAdminOn(context.Background(), b.Database, "ALTER TABLE ir_lang ADD COLUMN upkeep_tampered int"); err != nil {
 				t.Fatal(err)
 			}
 		}
