@@ -3,6 +3,7 @@ package apply_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/store"
@@ -299,6 +301,54 @@ func TestTwoStagePlanWithDisables(t *testing.T) {
 				t.Errorf("ledger = %v, want core 3.0.0 (the disabled modules left out)", led)
 			}
 			f.checkClean(t, res.Run)
+		})
+	}
+}
+
+// lossy is the demo adapter with an update that drops part of the request
+// and still succeeds: the ERP-side failure of issue 12 (the ERP's update
+// ran, reported success, and left the modules as they were).
+type lossy struct {
+	*demo.Writer
+	drop func(*erp.UpdateRequest)
+}
+
+func (l lossy) Update(ctx context.Context, req erp.UpdateRequest, log io.Writer) error {
+	l.drop(&req)
+	return l.Writer.Update(ctx, req, log)
+}
+
+// TestUnverifiedChangeIsRestored: an update that succeeds without doing
+// what it was asked fails its step at the read-back, and the run restores.
+func TestUnverifiedChangeIsRestored(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		options scan.PlanOptions
+		drop    func(*erp.UpdateRequest)
+		want    string
+	}{
+		{"disable", scan.PlanOptions{IncludeUpgrades: []string{"core"}, DisableBlockers: true},
+			func(r *erp.UpdateRequest) { r.Disable = nil }, "is still installed, want it disabled"},
+		{"update", scan.PlanOptions{},
+			func(r *erp.UpdateRequest) { r.Modules = r.Modules[1:] }, "database is at"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, goodNotes())
+			f.options = tc.options
+			plan := f.plan(t)
+			before := f.snapshot(t)
+			r := f.runner(nil)
+			r.Writer = lossy{f.writer, tc.drop}
+			res, err := r.Apply(ctx, plan)
+			if err == nil || res.State != store.RunFailedRestored || !strings.HasPrefix(res.FailedStep, "update ") {
+				t.Fatalf("Apply = %+v, %v; want failed-restored at an update step", res, err)
+			}
+			if !errors.Is(err, erp.ErrNotVerified) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v; want the read-back's %q", err, tc.want)
+			}
+			if after := f.snapshot(t); after != before {
+				t.Errorf("after the restore: database %v, files %v differ from before", after.db != before.db, after.files != before.files)
+			}
 		})
 	}
 }

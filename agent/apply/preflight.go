@@ -32,6 +32,14 @@ func (rn *run) preflight(ctx context.Context, out io.Writer) error {
 			return err
 		}
 	}
+	mods, err := rn.r.Writer.Installed(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: read the installed modules: %w", ErrRefused, err)
+	}
+	rn.pre.Installed = make([]string, len(mods))
+	for i, m := range mods {
+		rn.pre.Installed[i] = m.Name
+	}
 	settings, err := rn.r.Writer.Settings(ctx)
 	if err != nil {
 		rn.warn("no settings drift report for this run: reading the settings failed: %v", err)

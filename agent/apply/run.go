@@ -52,6 +52,9 @@ func (rn *run) buildSteps(plan *scan.Plan) []step {
 type preflightInfo struct {
 	Settings  map[string]string `json:"settings"`
 	Unhealthy string            `json:"unhealthy,omitempty"` // the health error when forced
+	// Installed are the modules installed before the stop, which the
+	// read-back after each update expects still installed.
+	Installed []string `json:"installed,omitempty"`
 }
 
 func (r *Runner) newRun(id int64, plan *scan.Plan) (*run, error) {

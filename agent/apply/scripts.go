@@ -9,10 +9,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
+	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/catalog"
 )
 
 // shell runs .sh migration scripts.
@@ -86,7 +89,44 @@ func (rn *run) update(ctx context.Context, stage int, out io.Writer) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("the ERP's update ran longer than %s (apply.update_timeout) and was stopped: %w", limit, err)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return rn.verify(ctx, stage, out)
+}
+
+// verify reads the ERP's state back after stage's update: every change of
+// this and the earlier stages at its new version, every disabled module
+// disabled, every other module installed before the stop still installed.
+func (rn *run) verify(ctx context.Context, stage int, out io.Writer) error {
+	ok, err := erp.Check(ctx, rn.r.Writer, expected(rn.plan, stage, rn.pre.Installed))
+	if err != nil {
+		return fmt.Errorf("read back after the update: %w", err)
+	}
+	for _, line := range ok {
+		fmt.Fprintln(out, "read back:", line)
+	}
+	return nil
+}
+
+// expected is what the ERP must show once stage's update ran; before are
+// the modules installed before the stop.
+func expected(plan *scan.Plan, stage int, before []string) erp.Expected {
+	want := erp.Expected{Versions: map[string]catalog.Version{}}
+	for _, c := range plan.Changes {
+		if c.Stage <= stage {
+			want.Versions[c.Module] = c.To
+		}
+	}
+	for _, d := range plan.Disable {
+		want.Disabled = append(want.Disabled, d.Module)
+	}
+	for _, name := range before {
+		if _, changed := want.Versions[name]; !changed && !slices.Contains(want.Disabled, name) {
+			want.Kept = append(want.Kept, name)
+		}
+	}
+	return want
 }
 
 // doBackup backs up the stopped ERP's database into the run's folder and

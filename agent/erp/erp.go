@@ -108,6 +108,10 @@ type Updater interface {
 	// CanDisable says whether Update honours Disable; when false, a plan
 	// that disables modules is refused before anything starts, with the reason.
 	CanDisable() (bool, string)
+	// Disabled returns those of names that the ERP's own records hold in
+	// its disabled state (deactivated, data kept), for the read-back after a
+	// disable; a module that is installed or unknown is not among them.
+	Disabled(ctx context.Context, names []string) ([]string, error)
 	// Update runs the ERP's own update; its output goes to log. A non-zero
 	// exit is an error that carries the last lines of the output.
 	Update(ctx context.Context, req UpdateRequest, log io.Writer) error

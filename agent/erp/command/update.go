@@ -30,6 +30,12 @@ const (
 	outputWait = 10 * time.Second
 )
 
+// Disabled implements erp.Updater: the modules whose ir_module_module row
+// is 'disabled' (the demo ERP) or 'uninstalled' (OpenERP, Odoo).
+func (a *Adapter) Disabled(ctx context.Context, names []string) ([]string, error) {
+	return erp.DisabledByQuery(ctx, a.QueryValue, "ir_module_module", []string{"disabled", "uninstalled"}, names)
+}
+
 // CanDisable is true when the update command has a {disable} placeholder.
 func (a *Adapter) CanDisable() (bool, string) {
 	if hasPlaceholder(a.cfg.Update, PlaceholderDisable) {

@@ -179,6 +179,12 @@ func (w *Writer) StagingDir() (string, error) {
 // CanDisable is true: demo-erp update --disable keeps a module's data.
 func (w *Writer) CanDisable() (bool, string) { return true, "" }
 
+// Disabled implements erp.Updater: the modules whose ir_module_module row
+// is in state 'disabled'.
+func (w *Writer) Disabled(ctx context.Context, names []string) ([]string, error) {
+	return erp.DisabledByQuery(ctx, w.QueryValue, "ir_module_module", []string{demoerp.StateDisabled}, names)
+}
+
 // Scripts runs .py scripts with python3; scripts find the instance in
 // UPKEEP_ERP_DIR and the database file in UPKEEP_DATABASE.
 func (w *Writer) Scripts() erp.ScriptEnv {

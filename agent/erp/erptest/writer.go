@@ -67,7 +67,7 @@ func RunWriter(t *testing.T, setup func(t *testing.T) WriterFixture) {
 		}
 	})
 	t.Run("StagingDir", func(t *testing.T) { testStagingDir(t, setup(t)) })
-	t.Run("UpdateNewVersion", func(t *testing.T) { testUpdateNewVersion(t, setup(t)) })
+	t.Run("UpdateUpdates", func(t *testing.T) { testUpdateNewVersion(t, setup(t)) })
 	t.Run("UpdateBrokenVersionFails", func(t *testing.T) { testUpdateBroken(t, setup(t)) })
 	t.Run("SettingsStable", func(t *testing.T) {
 		f := setup(t)
@@ -88,7 +88,7 @@ func RunWriter(t *testing.T, setup func(t *testing.T) WriterFixture) {
 			t.Error("QueryValue of a missing table succeeded")
 		}
 	})
-	t.Run("Disable", func(t *testing.T) { testDisable(t, setup(t)) })
+	t.Run("DisableDisables", func(t *testing.T) { testDisable(t, setup(t)) })
 }
 
 func testStopStartHealth(t *testing.T, f WriterFixture) {
@@ -205,6 +205,8 @@ func testUpdateNewVersion(t *testing.T, f WriterFixture) {
 		t.Fatalf("NewColumn query %q answers before the update: the fixture's new version must add it", f.NewColumn)
 	}
 	module, dir, want := f.NewVersion(t)
+	old := version(t, w, module)
+	others := namesBut(installed(t, w), module)
 	swapIn(t, w, module, dir)
 	var log bytes.Buffer
 	if err := w.Update(ctxT(t), erp.UpdateRequest{Modules: []string{module}}, &log); err != nil {
@@ -212,6 +214,10 @@ func testUpdateNewVersion(t *testing.T, f WriterFixture) {
 	}
 	if got := version(t, w, module); !got.Equal(want) {
 		t.Errorf("after the update Installed reports %s %s, want %s", module, got, want)
+	}
+	check(t, w, erp.Expected{Versions: map[string]catalog.Version{module: want}, Kept: others})
+	if _, err := erp.Check(ctxT(t), w, erp.Expected{Versions: map[string]catalog.Version{module: old}}); !errors.Is(err, erp.ErrNotVerified) {
+		t.Errorf("the read-back expecting %s still at %s = %v, want ErrNotVerified", module, old, err)
 	}
 	if _, err := w.QueryValue(ctxT(t), f.NewColumn); err != nil {
 		t.Errorf("the new version's column is missing after the update: %q: %v", f.NewColumn, err)
@@ -259,6 +265,13 @@ func testDisable(t *testing.T, f WriterFixture) {
 		t.Fatal("CanDisable is true but the fixture names no module to disable")
 	}
 	w = stopped(t, f)
+	others := namesBut(installed(t, w), f.Disableable)
+	if len(others) == len(installed(t, w)) {
+		t.Fatalf("the fixture's disableable module %s is not installed", f.Disableable)
+	}
+	if got, err := w.Disabled(ctxT(t), []string{f.Disableable}); err != nil || len(got) > 0 {
+		t.Fatalf("Disabled(%s) before the disable = %v, %v; want none", f.Disableable, got, err)
+	}
 	var log bytes.Buffer
 	if err := w.Update(ctxT(t), erp.UpdateRequest{Disable: []string{f.Disableable}}, &log); err != nil {
 		t.Fatalf("Update disabling %s: %v\noutput:\n%s", f.Disableable, err, log.String())
@@ -268,6 +281,36 @@ func testDisable(t *testing.T, f WriterFixture) {
 			t.Errorf("%s is still installed after it was disabled", m.Name)
 		}
 	}
+	check(t, w, erp.Expected{Disabled: []string{f.Disableable}, Kept: others})
+	if _, err := erp.Check(ctxT(t), w, erp.Expected{Kept: []string{f.Disableable}}); !errors.Is(err, erp.ErrNotVerified) {
+		t.Errorf("the read-back expecting the disabled %s still installed = %v, want ErrNotVerified", f.Disableable, err)
+	}
+	if err := w.Start(ctxT(t)); err != nil {
+		t.Fatalf("Start after the disable: %v", err)
+	}
+	waitHealthy(t, w)
+	if err := w.Stop(ctxT(t)); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+}
+
+// check reads the ERP's state back and fails the test on any difference.
+func check(t *testing.T, w erp.Writer, want erp.Expected) {
+	t.Helper()
+	if _, err := erp.Check(ctxT(t), w, want); err != nil {
+		t.Errorf("read-back: %v", err)
+	}
+}
+
+// namesBut returns the names of mods other than name.
+func namesBut(mods []erp.Module, name string) []string {
+	var out []string
+	for _, m := range mods {
+		if m.Name != name {
+			out = append(out, m.Name)
+		}
+	}
+	return out
 }
 
 // stopped stops the fixture's server when it runs and returns its writer.

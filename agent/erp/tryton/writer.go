@@ -147,6 +147,12 @@ func (w *Writer) CanDisable() (bool, string) {
 	return true, "Tryton deactivates the module: its tables, columns and rows are kept; the records of its XML files (menus, views, actions, access rules) are deleted"
 }
 
+// Disabled implements erp.Updater: Tryton 6.0 has no disabled state; a
+// deactivated module's ir_module row is 'not activated' (its tables stay).
+func (w *Writer) Disabled(ctx context.Context, names []string) ([]string, error) {
+	return erp.DisabledByQuery(ctx, w.QueryValue, "ir_module", []string{"not activated"}, names)
+}
+
 // Scripts implements erp.Writer: .py scripts run with the instance's
 // interpreter and module path, and find the configuration and database in
 // the environment, so that they can do:
