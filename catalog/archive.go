@@ -124,10 +124,40 @@ func readArchive(r io.ReaderAt, size int64, lim ArchiveLimits) (*Archive, *zip.R
 		return nil, nil, fmt.Errorf("archive has an entry with an unsafe path (%w); %s", err, rebuildHint)
 	}
 	a, err := sc.finish()
+	if err == nil {
+		err = a.readNotes(zr)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("archive: %w", err)
 	}
 	return a, zr, nil
+}
+
+// readNotes fills the manifest's notes from its notes_file, which must be a
+// file of the archive within the notes' size cap.
+func (a *Archive) readNotes(zr *zip.Reader) error {
+	m := a.Manifest
+	if m.NotesFile == "" {
+		return nil
+	}
+	where := fmt.Sprintf("%s: notes_file %s", ManifestName, Quote(m.NotesFile))
+	if _, found := slices.BinarySearchFunc(a.Files, m.NotesFile, func(f ArchiveFile, p string) int { return strings.Compare(f.Name, p) }); !found {
+		return fmt.Errorf("%s is not a file in the archive; add it or fix the path", where)
+	}
+	f, err := zr.Open(m.NotesFile)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxNotes+1))
+	if err != nil {
+		return fmt.Errorf("%s cannot be read (%w); rebuild the archive", where, err)
+	}
+	if err := CheckNotes(string(data)); err != nil {
+		return fmt.Errorf("%s: the notes %w", where, err)
+	}
+	m.Notes = string(data)
+	return nil
 }
 
 // entry checks one zip entry and, for a regular file, reads all of its data.

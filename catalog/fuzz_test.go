@@ -98,6 +98,9 @@ func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte("name = \"arp\"\nversion = \"1.0\"\nsummary = \"a \\\"b\\\" \\\\ c\"\ndepends = [\"core>=1.0 minor editable\"]\n"))
 	f.Add([]byte("name = \"arp\"\nversion = \"1.0\"\ndepends = []\nscripts = []\n"))
 	f.Add([]byte("name = \n"))
+	f.Add([]byte("name = \"reports\"\nversion = \"0.9.1\"\n" + issueExample))
+	f.Add([]byte("name = \"arp\"\nversion = \"1.4.0\"\nnotes_file = \"NOTES.md\"\n[[advisories]]\nid = \"CVE-2026-1\"\nseverity = \"critical\"\n" +
+		"title = \"t\"\nurl = \"https://example.com\"\naffects = \">=1.0,<1.4.0\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseManifest(data)
 		if err != nil {
@@ -157,6 +160,8 @@ func FuzzParseListing(f *testing.F) {
 	f.Add([]byte(testListing))
 	f.Add([]byte(`{"schema":1,"repository":"r","module":"m","versions":[]}`))
 	f.Add([]byte(`{"schema":2}`))
+	f.Add([]byte(`{"schema":1,"repository":"r","module":"m","versions":[{"version":"1.0","maturity":"test","notes":"# x","advisories":[` +
+		`{"id":"A-1","severity":"low","title":"t","affects":"<1.0"}],"archive":{"path":"a.zip","length":1,"sha256":"` + sha + `"},"published":"2025-01-01T00:00:00Z"}]}`))
 	f.Add([]byte(`{"schema":1,"repository":"r","module":"m","versions":[{"version":"1.0","maturity":"test","depends":[],` +
 		`"archive":{"path":"a.zip","length":1,"sha256":"` + sha + `"},"published":"2025-01-01T00:00:00.5-07:00"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

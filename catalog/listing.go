@@ -23,6 +23,8 @@ type Release struct {
 	Archive      ArchiveRef   `json:"archive"`
 	ExtendedFrom *Version     `json:"extended_from,omitempty"`
 	Published    time.Time    `json:"published"`
+	Notes        string       `json:"notes,omitempty"` // Markdown, shown as text, never run
+	Advisories   []Advisory   `json:"advisories,omitempty"`
 }
 
 // Listing is the signed per-repository, per-module index document
@@ -63,6 +65,9 @@ func ParseListing(data []byte) (*Listing, error) {
 		}
 		if len(r.Scripts) == 0 {
 			r.Scripts = nil
+		}
+		if len(r.Advisories) == 0 {
+			r.Advisories = nil
 		}
 	}
 	if err := l.Validate(); err != nil {
@@ -120,7 +125,13 @@ func (r *Release) validate(module string) error {
 	if err := validateDepends(r.Depends, module); err != nil {
 		return err
 	}
-	return validateScripts(r.Scripts, r.Version)
+	if err := validateScripts(r.Scripts, r.Version); err != nil {
+		return err
+	}
+	if err := CheckNotes(r.Notes); err != nil {
+		return fmt.Errorf("notes %w", err)
+	}
+	return validateAdvisories(r.Advisories)
 }
 
 // validate checks that the reference is usable: a safe path, a length and a sha256.

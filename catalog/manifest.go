@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -38,6 +39,11 @@ type Manifest struct {
 	Patch          bool // promises no schema change
 	UpgradeFrom    *Version
 	Scripts        []Script
+	// Notes are the release notes in Markdown, kept as text. With NotesFile
+	// (a path inside the archive) set, ReadArchive fills them from that file.
+	Notes      string
+	NotesFile  string
+	Advisories []Advisory
 }
 
 // AppliesTo reports whether s runs when moving from version installed to
@@ -141,7 +147,23 @@ func (m *Manifest) validate() error {
 	if err := validateDepends(m.Depends, m.Name); err != nil {
 		return err
 	}
-	return validateScripts(m.Scripts, m.Version)
+	if err := validateScripts(m.Scripts, m.Version); err != nil {
+		return err
+	}
+	return m.validateNotes()
+}
+
+// validateNotes checks the release notes, their file and the advisories.
+func (m *Manifest) validateNotes() error {
+	if err := CheckNotes(m.Notes); err != nil {
+		return fmt.Errorf("notes %w", err)
+	}
+	if m.NotesFile != "" {
+		if err := checkRelPath(m.NotesFile); err != nil {
+			return fmt.Errorf("notes_file: %w", err)
+		}
+	}
+	return validateAdvisories(m.Advisories)
 }
 
 func checkSummary(s string) error {
@@ -203,6 +225,8 @@ func (m *Manifest) Release(ref ArchiveRef, published time.Time) Release {
 		UpgradeFrom: cloneVersion(m.UpgradeFrom),
 		Archive:     ref,
 		Published:   published,
+		Notes:       m.Notes,
+		Advisories:  slices.Clone(m.Advisories),
 	}
 	for _, d := range m.Depends {
 		r.Depends = append(r.Depends, d.clone())

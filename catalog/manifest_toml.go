@@ -13,9 +13,10 @@ import (
 
 // The keys each table of upkeep.toml may hold.
 var (
-	manifestKeys   = []string{"name", "version", "summary", "core", "maturity", "default_upgrade", "patch", "upgrade_from", "depends", "scripts"}
+	manifestKeys   = []string{"name", "version", "summary", "core", "maturity", "default_upgrade", "patch", "upgrade_from", "depends", "scripts", "notes", "notes_file", "advisories"}
 	dependencyKeys = []string{"module", "first", "last", "below", "enforcement", "user_editable"}
 	scriptKeys     = []string{"phase", "path", "from", "to"}
+	advisoryKeys   = []string{"id", "severity", "title", "url", "affects"}
 )
 
 // ParseManifest reads and validates an upkeep.toml. Unknown keys are errors,
@@ -50,6 +51,7 @@ func manifestFromTable(t *tomlTable) (*Manifest, error) {
 	if v := t.version("version"); v != nil {
 		m.Version = *v
 	}
+	notesFromTable(t, m)
 	if s, ok := t.str("maturity"); ok && t.err == nil {
 		mat, err := ParseMaturity(s)
 		t.fail(err, "maturity")
@@ -65,7 +67,67 @@ func manifestFromTable(t *tomlTable) (*Manifest, error) {
 	if m.Scripts, err = scriptsFromTOML(t.m["scripts"]); err != nil {
 		return nil, err
 	}
+	if m.Advisories, err = advisoriesFromTOML(t.m["advisories"]); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// notesFromTable reads notes or notes_file, refusing both.
+func notesFromTable(t *tomlTable, m *Manifest) {
+	m.Notes, _ = t.str("notes")
+	m.NotesFile, _ = t.str("notes_file")
+	if t.err == nil && m.Notes != "" && m.NotesFile != "" {
+		t.fail(errors.New("notes and notes_file are both given; keep one: notes for a short text, notes_file for a file in the archive"), "")
+	}
+}
+
+// advisoriesFromTOML converts the advisories array of tables.
+func advisoriesFromTOML(v any) ([]Advisory, error) {
+	items, err := tomlArray(v, "advisories", "[[advisories]] tables")
+	if err != nil {
+		return nil, err
+	}
+	var advs []Advisory
+	for i, item := range items {
+		where := fmt.Sprintf("advisories[%d]", i)
+		tbl, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: must be a table with id, severity, title and affects, not %s", where, tomlType(item))
+		}
+		a, err := advisoryFromTable(&tomlTable{m: tbl})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		advs = append(advs, a)
+	}
+	return advs, nil
+}
+
+func advisoryFromTable(t *tomlTable) (Advisory, error) {
+	t.checkKeys(advisoryKeys)
+	var a Advisory
+	a.ID, _ = t.str("id")
+	a.Title, _ = t.str("title")
+	a.URL, _ = t.str("url")
+	sev, hasSev := t.str("severity")
+	affects, hasAffects := t.str("affects")
+	if t.err != nil {
+		return a, t.err
+	}
+	if !hasSev {
+		return a, errors.New("severity is missing; use one of " + strings.Join(severityNames, ", "))
+	}
+	var err error
+	if a.Severity, err = ParseSeverity(sev); err != nil {
+		return a, err
+	}
+	if hasAffects {
+		if a.Affects, err = ParseConstraint(affects); err != nil {
+			return a, fmt.Errorf("affects: %w", err)
+		}
+	}
+	return a, nil
 }
 
 // dependsFromTOML converts the depends array: compact strings, tables or a mix.
@@ -282,6 +344,12 @@ func (m *Manifest) EncodeTOML() ([]byte, error) {
 		}
 		b.WriteString("]\n")
 	}
+	switch {
+	case m.NotesFile != "":
+		fmt.Fprintf(&b, "notes_file = %s\n", tomlQuote(m.NotesFile))
+	case m.Notes != "":
+		fmt.Fprintf(&b, "notes = %s\n", tomlQuote(m.Notes))
+	}
 	if m.Scripts != nil && len(m.Scripts) == 0 {
 		b.WriteString("scripts = []\n")
 	}
@@ -292,6 +360,14 @@ func (m *Manifest) EncodeTOML() ([]byte, error) {
 			fmt.Fprintf(&b, "from = %s\n", tomlQuote(s.From.String()))
 		}
 		fmt.Fprintf(&b, "to = %s\n", tomlQuote(s.To.String()))
+	}
+	for _, a := range m.Advisories {
+		b.WriteString("\n[[advisories]]\n")
+		fmt.Fprintf(&b, "id = %s\nseverity = %s\ntitle = %s\n", tomlQuote(a.ID), tomlQuote(a.Severity.String()), tomlQuote(a.Title))
+		if a.URL != "" {
+			fmt.Fprintf(&b, "url = %s\n", tomlQuote(a.URL))
+		}
+		fmt.Fprintf(&b, "affects = %s\n", tomlQuote(a.Affects.String()))
 	}
 	return b.Bytes(), nil
 }

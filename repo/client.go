@@ -104,6 +104,11 @@ func (c *Client) SetMaturity(ctx context.Context, module, version string, level 
 	return c.sendJSON(ctx, http.MethodPut, modulePath(module, version)+"/maturity", map[string]string{"maturity": level.String()}, nil)
 }
 
+// AddAdvisory adds a security advisory to a published version.
+func (c *Client) AddAdvisory(ctx context.Context, module, version string, adv catalog.Advisory) error {
+	return c.sendJSON(ctx, http.MethodPost, modulePath(module, version)+"/advisories", adv, nil)
+}
+
 // SetDefaultUpgrade sets a module's default-upgrade flag (admin token).
 func (c *Client) SetDefaultUpgrade(ctx context.Context, module string, on bool) error {
 	return c.sendJSON(ctx, http.MethodPut, "/api/v1/modules/"+url.PathEscape(module)+"/default-upgrade", map[string]bool{"default_upgrade": on}, nil)

@@ -48,6 +48,7 @@ func (srv *Server) routes() {
 	m.HandleFunc("POST /api/v1/publish", srv.auth("publish", srv.publish))
 	m.HandleFunc("POST /api/v1/modules/{module}/versions/{version}/extend", srv.auth("extend", srv.extend))
 	m.HandleFunc("PUT /api/v1/modules/{module}/versions/{version}/maturity", srv.auth("maturity", srv.maturity))
+	m.HandleFunc("POST /api/v1/modules/{module}/versions/{version}/advisories", srv.auth("advisory", srv.advisory))
 	m.HandleFunc("PUT /api/v1/modules/{module}/default-upgrade", srv.auth("default-upgrade", srv.defaultUpgrade))
 	m.HandleFunc("GET /", srv.static)
 }
@@ -212,6 +213,16 @@ func (srv *Server) maturity(w http.ResponseWriter, r *http.Request) {
 	}
 	err = srv.store.SetMaturity(r.Context(), r.PathValue("module"), r.PathValue("version"), level, actorOf(r))
 	srv.reply(w, r, map[string]string{"maturity": level.String()}, err)
+}
+
+func (srv *Server) advisory(w http.ResponseWriter, r *http.Request) {
+	var adv catalog.Advisory
+	if err := decodeBody(r, &adv); err != nil {
+		srv.refuse(w, r, err)
+		return
+	}
+	err := srv.store.AddAdvisory(r.Context(), r.PathValue("module"), r.PathValue("version"), adv, actorOf(r))
+	srv.replyStatus(w, r, http.StatusCreated, adv, err)
 }
 
 func (srv *Server) defaultUpgrade(w http.ResponseWriter, r *http.Request) {

@@ -1,4 +1,4 @@
-// Package cli is the upkeep-repo command line: init, publish, extend, maturity, default-upgrade, list, log, token, serve, export and renew.
+// Package cli is the upkeep-repo command line: init, publish, extend, maturity, advisory, default-upgrade, list, log, token, serve, export and renew.
 package cli
 
 import (
@@ -29,6 +29,7 @@ type backend interface {
 	Extend(ctx context.Context, module, version string, deps []catalog.Dependency) (*repo.Extended, error)
 	SetMaturity(ctx context.Context, module, version string, level catalog.Maturity) error
 	SetDefaultUpgrade(ctx context.Context, module string, on bool) error
+	AddAdvisory(ctx context.Context, module, version string, adv catalog.Advisory) error
 	List(ctx context.Context, repository string) ([]repo.ModuleInfo, error)
 	Log(ctx context.Context, f repo.LogFilter) ([]repo.LogEntry, error)
 }
@@ -54,6 +55,10 @@ func (l local) SetMaturity(ctx context.Context, m, v string, level catalog.Matur
 
 func (l local) SetDefaultUpgrade(ctx context.Context, m string, on bool) error {
 	return l.s.SetDefaultUpgrade(ctx, m, on, l.a)
+}
+
+func (l local) AddAdvisory(ctx context.Context, m, v string, adv catalog.Advisory) error {
+	return l.s.AddAdvisory(ctx, m, v, adv, l.a)
 }
 
 func (l local) List(ctx context.Context, r string) ([]repo.ModuleInfo, error) {
@@ -88,7 +93,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.server, "server", os.Getenv("UPKEEP_REPO_SERVER"), "work on a remote repository over HTTP instead of --dir (env UPKEEP_REPO_SERVER)")
 	pf.StringVar(&a.token, "token", os.Getenv("UPKEEP_REPO_TOKEN"), "token for --server (env UPKEEP_REPO_TOKEN)")
 	pf.BoolVar(&a.json, "json", false, "print JSON")
-	root.AddCommand(a.initCmd(), a.publishCmd(), a.extendCmd(), a.maturityCmd(), a.defaultUpgradeCmd(),
+	root.AddCommand(a.initCmd(), a.publishCmd(), a.extendCmd(), a.maturityCmd(), a.advisoryCmd(), a.defaultUpgradeCmd(),
 		a.listCmd(), a.logCmd(), a.tokenCmd(), a.serveCmd(), a.exportCmd(), a.renewCmd(), a.resignCmd(), a.rotateRootCmd(), a.repositoryCmd())
 	return root
 }

@@ -781,3 +781,34 @@ func TestJSONFlagAlwaysPrintsJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestAdvisoryAddIsListedAndLogged(t *testing.T) {
+	t.Parallel()
+	dir, _ := publishedRepo(t)
+	out := mustRun(t, "advisory", "add", "--dir", dir, "arp", "1.4.0", "--id", "UPK-2026-0007", "--severity", "high",
+		"--title", "Payment run skips the approval", "--affects", "<1.4.0", "--url", "https://example.com/a")
+	if !strings.Contains(out, "arp 1.4.0 now carries advisory UPK-2026-0007 (high, affects <1.4.0): Payment run skips the approval") {
+		t.Errorf("advisory add output = %q", out)
+	}
+	var entries []repo.LogEntry
+	mustJSON(t, &entries, "log", "--dir", dir, "--module", "arp")
+	if last := entries[len(entries)-1]; last.Action != "advisory" || last.Version != "1.4.0" || last.Actor != localActor(t) {
+		t.Errorf("advisory log entry = %+v", last)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--severity", "urgent", "--affects", "<1.4.0"}, cli.ExitUsage, `severity "urgent" is not known`},
+		{[]string{"--severity", "low"}, cli.ExitUsage, "--affects is missing"},
+		{[]string{"--severity", "low", "--affects", "1.4.0"}, cli.ExitUsage, "--affects: constraint"},
+		{[]string{"--severity", "low", "--affects", "<1.4.0", "--title", "a"}, cli.ExitError, "already carries advisory"},
+	} {
+		args := append([]string{"advisory", "add", "--dir", dir, "arp", "1.4.0", "--id", "UPK-2026-0007", "--title", "t"}, tc.args...)
+		code, _, errOut := run(t, args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+}

@@ -338,6 +338,18 @@ func testServe(t *testing.T, bin string) {
 	if !strings.Contains(out, "localization-es 1.2.0.1") || !strings.Contains(out, "repositories: 2.50, 3.0") {
 		t.Errorf("extend over HTTP printed:\n%s", out)
 	}
+	// An advisory added over HTTP by the module's publisher is signed into the listing; another module's is refused.
+	etag250 = timestampETag(t, s, "2.50")
+	out = mustRunBin(t, bin, remote(pubTok, "advisory", "add", "warehouse", "1.0.0", "--id", "UPK-2026-0100", "--severity", "medium",
+		"--title", "Stock report shows other companies' stock", "--affects", "<1.0.0")...)
+	if !strings.Contains(out, "warehouse 1.0.0 now carries advisory UPK-2026-0100") {
+		t.Errorf("advisory add over HTTP printed:\n%s", out)
+	}
+	if now := timestampETag(t, s, "2.50"); now == etag250 {
+		t.Errorf("2.50 timestamp ETag unchanged (%s) after an advisory", now)
+	}
+	wantFail(t, bin, cli.ExitError, []string{"ci-warehouse may not add advisories to arp"},
+		remote(pubTok, "advisory", "add", "arp", "1.4.0", "--id", "X-1", "--severity", "low", "--title", "t", "--affects", "<1.4.0")...)
 	var mods []repo.ModuleInfo
 	if err := json.Unmarshal([]byte(mustRunBin(t, bin, remote(admin, "list", "--json")...)), &mods); err != nil {
 		t.Fatalf("list --json over HTTP: %v", err)
