@@ -131,6 +131,7 @@ func (p *problem) buildGroups(j int, group map[int32]int32) {
 	}
 	start := int32(len(p.needers))
 	for g := range m.groups {
+		m.groups[g].empty = !slices.ContainsFunc(p.masks[m.groups[g].mask:int(m.groups[g].mask)+m.nw], func(w uint64) bool { return w != 0 })
 		n := m.groups[g].end
 		m.groups[g].start, m.groups[g].end = start, start
 		start += n
@@ -169,6 +170,7 @@ func (p *problem) buildModuleEdges(i int) {
 			ed.per = append(ed.per, valMask{val: int32(j), mask: int32(d.mask)})
 		}
 	}
+	p.valueEdges(i)
 	for e := range m.edges {
 		ed := &m.edges[e]
 		ed.noDep = p.newMask(i)
@@ -180,6 +182,28 @@ func (p *problem) buildModuleEdges(i int) {
 				continue
 			}
 			p.masks[ed.noDep+j/64] |= 1 << (j % 64)
+		}
+	}
+}
+
+// valueEdges lists, per value of module i, the edges it depends on.
+func (p *problem) valueEdges(i int) {
+	m := &p.mods[i]
+	m.veAt = make([]int32, len(m.vals)+1)
+	for _, ed := range m.edges {
+		for _, vm := range ed.per {
+			m.veAt[vm.val+1]++
+		}
+	}
+	for v := 1; v <= len(m.vals); v++ {
+		m.veAt[v] += m.veAt[v-1]
+	}
+	m.valEdges = make([]int32, m.veAt[len(m.vals)])
+	next := slices.Clone(m.veAt)
+	for e, ed := range m.edges {
+		for _, vm := range ed.per {
+			m.valEdges[next[vm.val]] = int32(e)
+			next[vm.val]++
 		}
 	}
 }

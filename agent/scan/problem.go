@@ -56,8 +56,10 @@ type pmod struct {
 	edges      []edge     // one per module this one's values depend on
 	rev        []revEdge  // edges of other modules pointing here
 	groups     []revGroup // the values those edges come from, by mask
-	clDeps     []int      // modules the installed version depends on
-	clRev      []int      // installed modules whose installed version depends on this one
+	valEdges   []int32    // per value v, valEdges[veAt[v]:veAt[v+1]]: the edges it depends on
+	veAt       []int32
+	clDeps     []int // modules the installed version depends on
+	clRev      []int // installed modules whose installed version depends on this one
 }
 
 // value is one version a module may end at.
@@ -98,7 +100,10 @@ type revEdge struct{ from, edge int32 }
 // revGroup is the values of other modules that need one mask of a module's
 // values: p.needers[start:end]. While the module's domain meets the mask,
 // none of them needs looking at.
-type revGroup struct{ mask, start, end int32 }
+type revGroup struct {
+	mask, start, end int32
+	empty            bool // the mask has no value
+}
 
 // needer is one value of module k: its domain word and bit.
 type needer struct {

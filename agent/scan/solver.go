@@ -7,6 +7,7 @@ import "math/bits"
 type solver struct {
 	p       *problem
 	dom     []uint64
+	seen    []uint64 // per module, its domain when last revised (all ones: never)
 	trail   []undo
 	queue   []int32
 	queued  []bool
@@ -21,7 +22,7 @@ type solver struct {
 	gaveUp  bool // the last search hit its budget
 }
 
-// undo restores one domain word.
+// undo restores one domain word (i >= 0) or seen word (i < 0: word -1-i).
 type undo struct {
 	i int32
 	w uint64
@@ -35,13 +36,25 @@ func newSolver(p *problem) *solver {
 	for i := range p.mods {
 		maxw = max(maxw, p.mods[i].nw)
 	}
-	return &solver{p: p, dom: make([]uint64, p.words), queued: make([]bool, len(p.mods)), tmp: make([]uint64, maxw), scratch: make([]uint64, maxw),
-		flags: make([]bool, len(p.mods))}
+	s := &solver{p: p, dom: make([]uint64, p.words), seen: make([]uint64, p.words), queued: make([]bool, len(p.mods)), tmp: make([]uint64, maxw),
+		scratch: make([]uint64, maxw), flags: make([]bool, len(p.mods))}
+	s.forget()
+	return s
+}
+
+// forget marks every module as never revised, so that the next revise of
+// each looks at all its values; whoever writes domains other than through
+// the trail calls it.
+func (s *solver) forget() {
+	for i := range s.seen {
+		s.seen[i] = ^uint64(0)
+	}
 }
 
 // load replaces the state by a copy of state and forgets the trail.
 func (s *solver) load(state []uint64) {
 	copy(s.dom, state)
+	s.forget()
 	s.trail = s.trail[:0]
 	s.clearQueue()
 	s.from = nil
@@ -72,7 +85,11 @@ func (s *solver) setWord(i int, w uint64) {
 func (s *solver) undoTo(mark int) {
 	for len(s.trail) > mark {
 		u := s.trail[len(s.trail)-1]
-		s.dom[u.i] = u.w
+		if u.i < 0 {
+			s.seen[-1-u.i] = u.w
+		} else {
+			s.dom[u.i] = u.w
+		}
 		s.trail = s.trail[:len(s.trail)-1]
 	}
 	s.clearQueue()
@@ -196,7 +213,7 @@ func (s *solver) propagate() bool {
 		j := int(s.queue[len(s.queue)-1])
 		s.queue = s.queue[:len(s.queue)-1]
 		s.queued[j] = false
-		if s.empty(j) || !s.revise(j) {
+		if s.empty(j) || !reviseWith(s, j) {
 			s.clearQueue()
 			return false
 		}
@@ -204,23 +221,91 @@ func (s *solver) propagate() bool {
 	return true
 }
 
+// reviseWith and feasibleWith are the engine's propagation and step
+// feasibility; the package's tests swap in the previous engine's to check
+// that reports stay byte for byte the same.
+var (
+	reviseWith   = (*solver).revise
+	feasibleWith = (*problem).feasibleIn
+)
+
 // revise pushes module j's domain to its neighbours: dependents lose the
 // values that need a version j can no longer be, targets lose the versions
 // none of j's values accepts, and disabling follows the installed
-// dependencies (disabling a module disables what depends on it).
+// dependencies (disabling a module disables what depends on it). It looks
+// only at what changed since j was last revised: the dependents' groups
+// that lost a value, and the targets that every value left depends on.
 func (s *solver) revise(j int) bool {
 	m := &s.p.mods[j]
+	if !s.reviseGroups(j) {
+		return false
+	}
+	if !s.has(j, 0) { // "none" depends on nothing: while it is left, no target loses a version
+		v := s.first(j)
+		for _, e := range m.valEdges[m.veAt[v]:m.veAt[v+1]] {
+			if !s.reviseTarget(j, &m.edges[e]) {
+				return false
+			}
+		}
+	}
+	if !s.reviseClosure(j) {
+		return false
+	}
+	s.markSeen(j)
+	return true
+}
+
+// markSeen records module j's domain as revised.
+func (s *solver) markSeen(j int) {
+	m := &s.p.mods[j]
+	for w := m.off; w < m.off+m.nw; w++ {
+		if s.seen[w] != s.dom[w] {
+			s.trail = append(s.trail, undo{int32(-1 - w), s.seen[w]})
+			s.seen[w] = s.dom[w]
+		}
+	}
+}
+
+// first returns module j's lowest value left (its domain is not empty).
+func (s *solver) first(j int) int {
+	m := &s.p.mods[j]
+	for w := 0; w < m.nw; w++ {
+		if x := s.dom[m.off+w]; x != 0 {
+			return w*64 + bits.TrailingZeros64(x)
+		}
+	}
+	return 0
+}
+
+// reviseGroups removes the values of the groups of module j that lost
+// their last value of j since j was last revised (an empty mask is checked
+// every time: nothing ever meets it).
+func (s *solver) reviseGroups(j int) bool {
+	m := &s.p.mods[j]
+	delta := s.tmp[:m.nw]
+	for w := 0; w < m.nw; w++ {
+		delta[w] = s.seen[m.off+w] &^ s.dom[m.off+w]
+	}
 	for g := range m.groups {
-		if !s.reviseGroup(j, &m.groups[g]) {
+		gr := &m.groups[g]
+		if !gr.empty && !s.meets(delta, int(gr.mask)) {
+			continue
+		}
+		if !s.reviseGroup(j, gr) {
 			return false
 		}
 	}
-	for e := range m.edges {
-		if !s.reviseTarget(j, &m.edges[e]) {
-			return false
+	return true
+}
+
+// meets reports whether words meet the mask at offset.
+func (s *solver) meets(words []uint64, mask int) bool {
+	for w, x := range words {
+		if x&s.p.masks[mask+w] != 0 {
+			return true
 		}
 	}
-	return s.reviseClosure(j)
+	return false
 }
 
 // reviseGroup removes the values of group g, when module j has no value
@@ -242,36 +327,41 @@ func (s *solver) reviseGroup(j int, g *revGroup) bool {
 	return true
 }
 
-// reviseTarget removes from ed.to the versions no value of j accepts.
+// reviseTarget removes from ed.to the versions no value of j accepts. When
+// some value left does not depend on ed.to there is nothing to remove;
+// otherwise every value left has a mask, found by its number.
 func (s *solver) reviseTarget(j int, ed *edge) bool {
 	if s.intersects(j, ed.noDep) {
 		return true
 	}
-	if mj, mt := &s.p.mods[j], &s.p.mods[ed.to]; mj.nw == 1 && mt.nw == 1 {
-		dj, u := s.dom[mj.off], uint64(0)
-		for _, vm := range ed.per {
-			if dj&(1<<vm.val) != 0 {
-				u |= s.p.masks[vm.mask]
-			}
-		}
-		if x := s.dom[mt.off] & u; x != s.dom[mt.off] {
-			s.setWord(mt.off, x)
-			s.touch(ed.to)
-		}
-		return s.dom[mt.off] != 0
-	}
-	nw := s.p.mods[ed.to].nw
-	u := s.tmp[:nw]
+	mj, mt := &s.p.mods[j], &s.p.mods[ed.to]
+	u := s.tmp[:mt.nw]
 	clear(u)
-	for _, vm := range ed.per {
-		if s.has(j, int(vm.val)) {
-			for w := 0; w < nw; w++ {
-				u[w] |= s.p.masks[int(vm.mask)+w]
+	for w := 0; w < mj.nw; w++ {
+		for x := s.dom[mj.off+w]; x != 0; x &= x - 1 {
+			mask := ed.maskOf(int32(w*64 + bits.TrailingZeros64(x)))
+			for i := range u {
+				u[i] |= s.p.masks[mask+i]
 			}
 		}
 	}
 	s.restrict(ed.to, u)
 	return !s.empty(ed.to)
+}
+
+// maskOf returns the mask of value v, which depends on the edge's target.
+func (ed *edge) maskOf(v int32) int {
+	per := ed.per
+	lo, hi := 0, len(per)
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if per[h].val < v {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	return int(per[lo].mask)
 }
 
 // reviseClosure applies "disabling n disables the installed modules that depend on n".
@@ -322,6 +412,18 @@ func (s *solver) search(hint []int) bool {
 		return false
 	}
 	return s.dfs(0, hint)
+}
+
+// settle fixes every undecided module that may take its hinted value to
+// it at once, and searches on from there: the quick way to a solution when
+// the hint nearly is one. True is a real solution; false proves nothing.
+func (s *solver) settle(hint []int) bool {
+	for _, k := range s.p.order {
+		if _, ok := s.single(k); !ok && s.has(k, hint[k]) {
+			s.fix(k, hint[k])
+		}
+	}
+	return s.search(hint)
 }
 
 func (s *solver) dfs(pos int, hint []int) bool {

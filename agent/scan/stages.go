@@ -82,6 +82,7 @@ func (p *problem) loadStage(s *solver, floor []int, wide bool, c *constraints) {
 		m := &p.mods[k]
 		p.stageDomain(k, floor[k], wide, c, s.dom[m.off:m.off+m.nw])
 	}
+	s.forget()
 	s.trail = s.trail[:0]
 	s.clearQueue()
 }
@@ -188,7 +189,7 @@ func (p *problem) stageOf(s *solver, ctxs []*stageCtx, k, j int) int {
 		if tried && !ctx.unlocked {
 			continue
 		}
-		if p.fits(ctx.sol, k, j) || p.feasibleIn(s, ctx, k, j) {
+		if p.fits(ctx.sol, k, j) || feasibleWith(p, s, ctx, k, j) {
 			return i + 1
 		}
 		tried = true
@@ -234,7 +235,14 @@ func (p *problem) feasibleIn(s *solver, ctx *stageCtx, k, j int) bool {
 			}
 		}
 	}
-	s.fix(k, j)
+	if s.fix(k, j); !s.propagate() {
+		return false
+	}
+	mark := len(s.trail)
+	if s.settle(ctx.sol) {
+		return true
+	}
+	s.undoTo(mark)
 	ok := s.search(ctx.sol)
 	if s.gaveUp {
 		s.notes = append(s.notes, "the scan could not decide within its search limit whether "+p.mv(k, j)+" can be applied; it is listed as not applicable")
