@@ -35,6 +35,23 @@ func TerminateGroup(pid int) error { return signalGroup(pid, syscall.SIGTERM) }
 // KillGroup kills the process group led by pid (SIGKILL).
 func KillGroup(pid int) error { return signalGroup(pid, syscall.SIGKILL) }
 
+// Terminate asks the one process pid to stop (SIGTERM).
+func Terminate(pid int) error { return signalOne(pid, syscall.SIGTERM) }
+
+// Kill kills the one process pid (SIGKILL).
+func Kill(pid int) error { return signalOne(pid, syscall.SIGKILL) }
+
+func signalOne(pid int, sig syscall.Signal) error {
+	if pid <= 0 {
+		return errors.New("signal a process: no process id")
+	}
+	err := syscall.Kill(pid, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil // already gone
+	}
+	return err
+}
+
 func signalGroup(pid int, sig syscall.Signal) error {
 	if pid <= 0 {
 		return errors.New("signal a process group: no process id")

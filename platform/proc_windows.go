@@ -39,6 +39,17 @@ func KillGroup(pid int) error {
 	return exec.Command("taskkill", "/T", "/F", "/PID", strconv.Itoa(pid)).Run()
 }
 
+// Terminate stops the one process pid (Windows has no SIGTERM).
+func Terminate(pid int) error { return Kill(pid) }
+
+// Kill kills the one process pid.
+func Kill(pid int) error {
+	if pid <= 0 {
+		return errors.New("kill a process: no process id")
+	}
+	return exec.Command("taskkill", "/F", "/PID", strconv.Itoa(pid)).Run()
+}
+
 // ProcessAlive reports whether a process with this id exists.
 func ProcessAlive(pid int) bool {
 	p, err := os.FindProcess(pid)

@@ -43,27 +43,34 @@ func newPIDFile(c Config) *PIDFile {
 	return &PIDFile{cfg: c}
 }
 
-// Stop stops the server the pidfile names. A missing pidfile, or one naming
-// a dead process or a process that started after the pidfile was written (its
-// id reused by another program), counts as stopped and is removed.
+// Stop stops the server the pidfile names: SIGTERM to its process, its
+// group, its session and their children (a server started with nohup … &
+// by a script leads none of them), then waiting until they are gone and
+// their ports closed; after the stop timeout, SIGKILL to all of them and to
+// whatever holds their ports. A missing pidfile, or one naming a dead
+// process or a process that started after the pidfile was written (its id
+// reused by another program), counts as stopped and is removed.
 func (p *PIDFile) Stop(ctx context.Context) error {
 	pid, ok, err := p.running()
 	if err != nil || !ok {
 		return err
 	}
-	if err := platform.TerminateGroup(pid); err != nil {
+	t := findTree(pid)
+	if err := t.signal(false); err != nil {
 		return fmt.Errorf("stop the ERP server (pid %d from %s): %w", pid, p.cfg.PIDFile, err)
 	}
 	tctx, cancel := context.WithTimeout(ctx, p.cfg.StopTimeout)
 	defer cancel()
-	if !waitGone(tctx, pid) {
-		if err := platform.KillGroup(pid); err != nil {
+	if t.waitDown(tctx) != "" {
+		t.widen()
+		if err := t.signal(true); err != nil {
 			return fmt.Errorf("kill the ERP server (pid %d) after %s: %w", pid, p.cfg.StopTimeout, err)
 		}
 		kctx, cancel := context.WithTimeout(context.Background(), killWait)
 		defer cancel()
-		if !waitGone(kctx, pid) {
-			return fmt.Errorf("the ERP server (pid %d from %s) still runs %s after SIGKILL: check it with ps and stop it by hand", pid, p.cfg.PIDFile, killWait)
+		if left := t.waitDown(kctx); left != "" {
+			return fmt.Errorf("the ERP server (pid %d from %s) is not down %s after SIGKILL: %s; check it with ps and ss and stop it by hand",
+				pid, p.cfg.PIDFile, killWait, left)
 		}
 	}
 	p.removeIfNames(pid)
@@ -224,18 +231,6 @@ func (p *PIDFile) removeIfNames(pid int) {
 		os.Remove(p.cfg.PIDFile)
 	}
 	os.Remove(p.tokenPath())
-}
-
-// waitGone polls until process pid is gone or ctx ends.
-func waitGone(ctx context.Context, pid int) bool {
-	for platform.ProcessAlive(pid) {
-		select {
-		case <-ctx.Done():
-			return !platform.ProcessAlive(pid)
-		case <-time.After(pollEvery):
-		}
-	}
-	return true
 }
 
 // openLog opens the log for appending and marks the start; off is where
