@@ -82,7 +82,7 @@ func openDB(dir string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	if err := migrate(db); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("repository database %s: %w", filepath.Join(dir, dbFile), err)
 	}
 	s := &Store{dir: dir, db: db, lockPath: filepath.Join(dir, lockFile), now: opt.Now, limits: opt.Limits}
 	if s.now == nil {

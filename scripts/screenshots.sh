@@ -216,7 +216,7 @@ main() {
 	tools
 	mkdir -p "$OUT" "$BIN"
 	(cd "$ROOT" && go build -o "$BIN/" ./cmd/upkeep ./cmd/upkeep-repo ./cmd/demo-erp &&
-		go build -tags no_emoji -o "$BIN/" ./cmd/upkeep-tray) # no_emoji: see docs/ARCHITECTURE.md, the tray's benchmark
+		go build -tags no_emoji -o "$BIN/" ./cmd/upkeep-tray) # no_emoji: see bench/README.md, the tray's footprint
 	repository
 	erp
 	agent

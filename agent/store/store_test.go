@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/upkeep-erp/upkeep/catalog"
 )
@@ -108,5 +112,34 @@ func TestScansAndReopen(t *testing.T) {
 	got, err := s.Scans(ctx, 5)
 	if err != nil || len(got) != 1 || got[0].Summary != "1 patch" {
 		t.Fatalf("scans = %+v (%v)", got, err)
+	}
+}
+
+// TestOpenRefusesANewerDatabase: a state database a newer release wrote is
+// refused, naming the file, its version and the remedy, and left unchanged.
+func TestOpenRefusesANewerDatabase(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(dir, nil)
+	for _, w := range []string{filepath.Join(dir, File), "schema version is 99", "install that release or a later one"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Open(newer database) = %v, want an error containing %q", err, w)
+		}
+	}
+	db, err := sqlx.Open("sqlite3", "file:"+filepath.Join(dir, File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v int
+	if err := db.Get(&v, "PRAGMA user_version"); err != nil || v != 99 {
+		t.Errorf("user_version after the refusal = %d (%v), want 99", v, err)
 	}
 }

@@ -1,4 +1,4 @@
-// Package archtest checks the module's packages against DESIGN.md's import rules.
+// Package archtest checks the module's packages against docs/DESIGN.md's import rules.
 package archtest
 
 import (
@@ -35,7 +35,7 @@ type rule struct {
 	pure    bool     // standard library minus ioStd, plus pureThirdParty, only
 }
 
-// rules is DESIGN.md's "arrows point down" as a table; an empty tree ("")
+// rules is docs/DESIGN.md's "Layers" (arrows point down) as a table; an empty tree ("")
 // is the whole module.
 var rules = []rule{
 	{from: []string{"catalog"}, closed: true, pure: true},
@@ -57,7 +57,7 @@ type guard struct {
 	why    string
 }
 
-// guards are DESIGN.md's "one place" rules: an ERP adapter is built only
+// guards are docs/DESIGN.md's "One place" rules: an ERP adapter is built only
 // by the agent's assembly (agent/host), where each one registers; the
 // demo ERP is for the demo alone.
 var guards = []guard{

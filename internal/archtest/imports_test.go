@@ -8,7 +8,7 @@ import (
 )
 
 // TestModuleImports fails on every import of the module's packages that
-// DESIGN.md's rules forbid; packages that do not exist yet are not checked.
+// docs/DESIGN.md's rules forbid; packages that do not exist yet are not checked.
 func TestModuleImports(t *testing.T) {
 	module, pkgs, err := ListModule()
 	if err != nil {

@@ -6,30 +6,32 @@ import (
 	"testing"
 )
 
-// odooSale is a manifest as Odoo 16 ships them.
-const odooSale = `# -*- coding: utf-8 -*-
-# Part of Odoo. See LICENSE file for full copyright and licensing details.
+// lendingShelf is an invented module's manifest written the way Odoo
+// manifests are: a coding line and comments, a triple-quoted description,
+// lists, a tuple inside a list, nested dicts, booleans and numbers.
+const lendingShelf = `# -*- coding: utf-8 -*-
+# Lending Shelf: a made-up module for Upkeep's tests.
 
 {
-    'name': 'Sales',
+    'name': 'Lending Shelf',
     'version': '1.2',
-    'category': 'Sales/Sales',
-    'summary': 'Sales internal machinery',
+    'category': 'Library/Lending',
+    'summary': 'Lend books and tools to members',
     'description': """
-This module contains all the common features of Sales Management and eCommerce.
+Keeps track of what is lent, to whom, and when it comes back.
     """,
-    'depends': ['sales_team', 'payment', 'portal', 'utm'],
+    'depends': ['shelf_core', 'members', 'reminders', 'barcodes'],
     'data': [
-        'security/sale_security.xml',
+        'security/lending_security.xml',
         'security/ir.model.access.csv',
     ],
-    'demo': ['data/sale_demo.xml'],
+    'demo': ['data/lending_demo.xml'],
     'installable': True,
     'auto_install': False,
     'assets': {
         'web.assets_backend': [
-            'sale/static/src/scss/sale_onboarding.scss',
-            ('remove', 'sale/static/src/old.js'),
+            'lending_shelf/static/src/scss/shelf.scss',
+            ('remove', 'lending_shelf/static/src/old.js'),
         ],
     },
     'license': 'LGPL-3',
@@ -43,7 +45,7 @@ func TestParsePyManifest(t *testing.T) {
 		name, src, version string
 		depends            []string
 	}{
-		{"odoo 16 sale", odooSale, "1.2", []string{"sales_team", "payment", "portal", "utm"}},
+		{"odoo-style module", lendingShelf, "1.2", []string{"shelf_core", "members", "reminders", "barcodes"}},
 		{"double quotes, trailing comma", `{"version": "16.0.1.0.0", "depends": ["base",],}`, "16.0.1.0.0", []string{"base"}},
 		{"tuple depends", `{'depends': ('base', 'mail'), 'version': '1.0'}`, "1.0", []string{"base", "mail"}},
 		{"one-item tuple", `{'depends': ('base',)}`, "", []string{"base"}},
@@ -140,7 +142,7 @@ func TestAdaptVersion(t *testing.T) {
 
 func FuzzParsePyManifest(f *testing.F) {
 	for _, seed := range []string{
-		odooSale,
+		lendingShelf,
 		`{'version': '16.0.1.0.0', 'depends': ('base',)}`,
 		`{"a": {1, 2}, "b": [1e5, -0x1F, None, True], 'c': r'\q', 'd': b'\x00\777'}`,
 		"{'d': '''multi\nline''' \"x\" \\\n}",
