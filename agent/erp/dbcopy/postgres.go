@@ -33,7 +33,7 @@ const (
 
 // PostgresDefault is the method a Postgres with no Method uses: on a
 // database of a few hundred MB the clone and its restore take a fraction
-// of pg_dump and pg_restore (figures in docs/ARCHITECTURE.md, "dbcopy").
+// of pg_dump and pg_restore (figures in bench/README.md).
 const PostgresDefault = MethodPGTemplate
 
 // dumpFile is the name of the pg_dump archive in a backup folder.
