@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
@@ -246,24 +245,4 @@ func (rn *run) emit(e Event) {
 	e.Run, e.Steps = rn.id, len(rn.steps)
 	e.Elapsed = rn.r.now().Sub(rn.started)
 	rn.r.emit(e)
-}
-
-// hook is the test-only stop: at the boundary StopAt names, the runner
-// sleeps until it is killed.
-func (r *Runner) hook(n int, beforeEnd bool) {
-	at := r.StopAt
-	if at == "" {
-		at = os.Getenv("UPKEEP_TEST_STOP_AT")
-	}
-	want := strconv.Itoa(n)
-	if beforeEnd {
-		want += "!"
-	}
-	if at == "" || strings.TrimSpace(at) != want {
-		return
-	}
-	fmt.Fprintf(os.Stderr, "upkeep: UPKEEP_TEST_STOP_AT=%s reached; waiting to be killed\n", want)
-	for {
-		time.Sleep(time.Hour)
-	}
 }

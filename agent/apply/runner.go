@@ -40,10 +40,6 @@ type Runner struct {
 	ForceUnhealthy bool
 	// Progress receives the run's events (nil: none); it must not block long.
 	Progress func(Event)
-	// StopAt is a test hook: "N" stops the runner for good (it sleeps until
-	// killed) once step N is journaled as ended, "N!" once its work is done
-	// but before its end is journaled. Empty: env UPKEEP_TEST_STOP_AT.
-	StopAt string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }

@@ -47,7 +47,7 @@ func buildUpkeep(t *testing.T) string {
 	dir := filepath.Dir(demoERP(t))
 	upkeepBin.once.Do(func() {
 		upkeepBin.path = filepath.Join(dir, "upkeep")
-		args := append(append([]string{"build"}, raceFlags...), "-o", upkeepBin.path, "github.com/upkeep-erp/upkeep/cmd/upkeep")
+		args := append(append([]string{"build", "-tags", "upkeep_testhooks"}, raceFlags...), "-o", upkeepBin.path, "github.com/upkeep-erp/upkeep/cmd/upkeep")
 		out, err := exec.Command("go", args...).CombinedOutput()
 		if err != nil {
 			upkeepBin.err = fmt.Errorf("go build cmd/upkeep: %v\n%s", err, out)

@@ -46,7 +46,9 @@ func (d *Daemon) reloadNow(ctx context.Context, ev *store.Events, sig string) {
 		return
 	}
 	d.log.Error("configuration not reloaded; the agent goes on with the one in use", "signal", sig, "err", err)
-	_, _, aerr := ev.Add(ctx, store.Event{Kind: "config-rejected", Level: "warning",
+	// Recorded even when the agent is stopping meanwhile: Stop closes the
+	// state only after this goroutine has ended.
+	_, _, aerr := ev.Add(context.WithoutCancel(ctx), store.Event{Kind: "config-rejected", Level: "warning",
 		Title: "The changed configuration was not loaded", Body: err.Error() + "\nFix the file (upkeep config check), then upkeep reload."})
 	if aerr != nil {
 		d.log.Error("record event", "err", aerr)

@@ -41,6 +41,10 @@ func TestE2E(t *testing.T) {
 		t.Parallel()
 		testServeDemo(t, bin)
 	})
+	t.Run("shutdown", func(t *testing.T) {
+		t.Parallel()
+		testShutdownFinishesRequests(t, bin)
+	})
 }
 
 // buildBinary runs 'go build ./cmd/upkeep-repo' from the module root.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -81,6 +83,10 @@ func (a *app) serveCmd() *cobra.Command {
 	return cmd
 }
 
+// shutdownGrace is how long serve lets in-flight requests finish after
+// SIGTERM before it closes their connections.
+const shutdownGrace = 30 * time.Second
+
 func (a *app) serve(ctx context.Context, s *repo.Store, addr string, renewEvery time.Duration) error {
 	log := slog.New(slog.NewTextHandler(a.errOut, nil))
 	ln, err := net.Listen("tcp", addr)
@@ -89,21 +95,44 @@ func (a *app) serve(ctx context.Context, s *repo.Store, addr string, renewEvery 
 	}
 	handler, err := repo.NewServer(s, log)
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go renewLoop(ctx, s, renewEvery, log)
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shut)
-	}()
+	var running sync.WaitGroup // requests being handled, renewals, the shutdown
+	srv := &http.Server{Handler: counted(&running, handler), ReadHeaderTimeout: 10 * time.Second}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	running.Add(2)
+	go func() { defer running.Done(); renewLoop(ctx, s, renewEvery, log) }()
+	go func() { defer running.Done(); <-ctx.Done(); shutdown(srv, log) }()
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "dir", s.Dir())
-	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+	err = srv.Serve(ln)
+	cancel()
+	running.Wait() // the caller closes the store: nothing may still use it
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// counted runs h with wg counting each request while it is handled.
+func counted(wg *sync.WaitGroup, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wg.Add(1)
+		defer wg.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// shutdown stops accepting, lets in-flight requests finish for
+// shutdownGrace, then closes the connections left.
+func shutdown(srv *http.Server, log *slog.Logger) {
+	shut, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		log.Warn("requests still running at shutdown; closing their connections", "after", shutdownGrace, "err", err)
+		srv.Close()
+	}
 }
 
 func renewLoop(ctx context.Context, s *repo.Store, every time.Duration, log *slog.Logger) {
