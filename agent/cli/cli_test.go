@@ -124,7 +124,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, ExitUsage, "unknown command"},
 		{[]string{"--config", conf, "override", "default-upgrade", "arp", "maybe"}, ExitUsage, "true, false or inherit"},
-		{[]string{"--config", bad, "config", "check"}, ExitUsage, `erp.kind = "odoo"`},
+		{[]string{"--config", bad, "config", "check"}, ExitUsage, `erp.odoo.odoo_bin = ""`},
 		{[]string{"--config", filepath.Join(t.TempDir(), "none.toml"), "config", "check"}, ExitUsage, "--config"},
 		{[]string{"--config", broken, "installed"}, ExitERP, "demo-erp init"},
 		{[]string{"--config", conf, "relax", "arp", "core", "loose"}, ExitUsage, "enforcement"},

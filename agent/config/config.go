@@ -35,12 +35,16 @@ type Config struct {
 
 // ERP says which ERP the agent watches and how to reach it.
 type ERP struct {
-	Kind    string        `toml:"kind"` // demo | tryton | command
+	Kind    string        `toml:"kind"` // command | demo | odoo | tryton
 	Demo    Demo          `toml:"demo"`
 	Tryton  Tryton        `toml:"tryton"`
 	Command Command       `toml:"command"`
+	Odoo    Odoo          `toml:"odoo"`
 	Server  Server        `toml:"server"` // how to stop and start the ERP's server
 	Health  []HealthCheck `toml:"health"` // checks run after the adapter's own, once the server is back
+	// User is the OS user the ERP runs as: its own programs (Odoo's
+	// update) run as that user when the agent runs as root. Used by odoo.
+	User string `toml:"user"`
 }
 
 // Server says how the agent stops and starts the ERP's server. Give one of:
@@ -400,10 +404,12 @@ func (c *Config) validateERP() error {
 		if len(c.ERP.Command.Health) == 0 && len(c.ERP.Health) == 0 {
 			return errors.New("erp.command.health is empty and there is no [[erp.health]] check: say how to tell that the ERP's server is healthy, e.g. health = [\"curl\", \"-fsS\", \"http://127.0.0.1:8069/web/health\"]")
 		}
+	case "odoo":
+		return c.ERP.Odoo.Check()
 	case "":
-		return errors.New(`erp.kind is missing: say "demo", "tryton" or "command"`)
+		return errors.New(`erp.kind is missing: say "demo", "tryton", "odoo" or "command"`)
 	default:
-		return fmt.Errorf(`erp.kind = %q: unknown ERP kind; use "demo", "tryton" or "command"`, c.ERP.Kind)
+		return fmt.Errorf(`erp.kind = %q: unknown ERP kind; use "demo", "tryton", "odoo" or "command"`, c.ERP.Kind)
 	}
 	return nil
 }

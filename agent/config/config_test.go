@@ -45,7 +45,8 @@ func TestLoadResolvesRelativePathsAndDefaults(t *testing.T) {
 func TestBadConfigurationNamesTheKey(t *testing.T) {
 	cases := map[string]struct{ edit, want string }{
 		"unknown key":       {strings.Replace(demo, "kind =", "knid =", 1), "unknown key erp.knid"},
-		"unknown kind":      {strings.Replace(demo, `"demo"`, `"odoo"`, 1), `erp.kind = "odoo"`},
+		"unknown kind":      {strings.Replace(demo, `"demo"`, `"openbravo"`, 1), `erp.kind = "openbravo"`},
+		"odoo incomplete":   {strings.Replace(demo, `kind = "demo"`, `kind = "odoo"`, 1), "erp.odoo.odoo_bin"},
 		"no kind":           {strings.Replace(demo, `kind = "demo"`, ``, 1), "erp.kind is missing"},
 		"bad url":           {strings.Replace(demo, "http://127.0.0.1:8480", "ftp://x", 1), "repository.url"},
 		"no root":           {strings.Replace(demo, `trusted_root = "root.json"`, ``, 1), "repository.trusted_root"},

@@ -5,6 +5,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/command"
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
+	"github.com/upkeep-erp/upkeep/agent/erp/odoo"
 	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
 )
 
@@ -29,6 +30,7 @@ var adapters = []struct {
 }{
 	{"command", adapter{reader: commandReader, writer: commandWriter, programs: commandPrograms}},
 	{"demo", adapter{reader: demoReader, writer: demoWriter, programs: demoPrograms}},
+	{"odoo", adapter{reader: odooReader, writer: odooWriter, programs: odooPrograms}},
 	{"tryton", adapter{reader: trytonReader, writer: trytonWriter, programs: trytonPrograms}},
 }
 
@@ -66,6 +68,24 @@ func demoReader(c *config.Config) (erp.Reader, error) {
 func demoWriter(c *config.Config, srv erp.Server) (erp.Writer, error) {
 	d := c.ERP.Demo
 	return demo.NewWriter(demo.Config{Dir: d.Dir, URL: d.URL, Command: d.Command, Server: srv})
+}
+
+// odooReader reads an Odoo server's database and addons path.
+func odooReader(c *config.Config) (erp.Reader, error) {
+	return odoo.New(odooConfig(c, nil))
+}
+
+// odooWriter drives an Odoo server: odoo-bin -u as erp.user, the
+// database and its filestore backed up together.
+func odooWriter(c *config.Config, srv erp.Server) (erp.Writer, error) {
+	return odoo.New(odooConfig(c, srv))
+}
+
+// odooConfig is [erp.odoo] with erp.user and the server control.
+func odooConfig(c *config.Config, srv erp.Server) odoo.Config {
+	o := c.ERP.Odoo
+	return odoo.Config{OdooBin: o.OdooBin, Python: o.Python, ConfFile: o.Config, Database: o.Database, ModulesDir: o.ModulesDir,
+		User: c.ERP.User, URL: o.URL, Login: o.Login, PasswordFile: o.PasswordFile, PGBackup: o.PGBackup, Server: srv}
 }
 
 // trytonReader reads a Tryton 6.0 instance.

@@ -7,6 +7,7 @@ import (
 	"os/user"
 
 	"github.com/upkeep-erp/upkeep/agent/config"
+	"github.com/upkeep-erp/upkeep/agent/erp/odoo"
 	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
 	"github.com/upkeep-erp/upkeep/agent/fetch"
 	"github.com/upkeep-erp/upkeep/platform"
@@ -119,6 +120,15 @@ func demoPrograms(c *config.Config) []program {
 		return nil
 	}
 	return []program{{"erp.demo.command", c.ERP.Demo.Command[0]}}
+}
+
+// odooPrograms are the Python that runs odoo-bin, and odoo-bin.
+func odooPrograms(c *config.Config) []program {
+	python := c.ERP.Odoo.Python
+	if python == "" {
+		python = odoo.DefaultPython
+	}
+	return []program{{"erp.odoo.python", python}, {"erp.odoo.odoo_bin", c.ERP.Odoo.OdooBin}}
 }
 
 // trytonPrograms are trytond-admin and the Python that runs Tryton.
