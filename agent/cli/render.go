@@ -43,6 +43,7 @@ func printReport(w io.Writer, r *scan.Report, p palette) {
 	printBlocked(w, p, r.NotApplicable)
 	printNew(w, p, r.NewModules)
 	printDisabled(w, p, r.Disabled)
+	printExposed(w, p, r.Exposed)
 	if p.section(w, "Upgrade paths", len(r.Paths)) {
 		for _, x := range r.Paths {
 			fmt.Fprintf(w, "  %s\n", x.Text)
@@ -77,9 +78,41 @@ func printCandidates(w io.Writer, p palette, title string, cs []scan.Candidate) 
 		if c.Path != nil {
 			summary += " — " + c.Path.Text
 		}
+		if m := securityMarker(c.Fixes); m != "" {
+			summary = p.warn + m + p.reset + " " + summary
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", c.Module, c.From, c.To, c.Kind, c.Maturity, summary)
 	}
 	tw.Flush()
+}
+
+// securityMarker is "SECURITY high: ID, ID" for a change that fixes
+// advisories, "" for one that fixes none.
+func securityMarker(fixes []catalog.Advisory) string {
+	sev, ok := scan.Highest(fixes)
+	if !ok {
+		return ""
+	}
+	ids := make([]string, len(fixes))
+	for i, a := range fixes {
+		ids[i] = a.ID
+	}
+	return fmt.Sprintf("SECURITY %s: %s", sev, strings.Join(ids, ", "))
+}
+
+// printExposed lists the known security holes the installed modules keep
+// after the proposed target.
+func printExposed(w io.Writer, p palette, es []scan.Exposure) {
+	if !p.section(w, "Exposed: known security holes the proposed changes leave open", len(es)) {
+		return
+	}
+	for _, e := range es {
+		fix := "no published version fixes it yet"
+		if !e.FixedIn.IsZero() {
+			fix = fmt.Sprintf("fixed in %s, which the proposed changes do not reach (see above)", e.FixedIn)
+		}
+		fmt.Fprintf(w, "  %s%s %s: %s (%s) %s%s; %s\n", p.warn, e.Module, e.Version, e.Advisory.ID, e.Advisory.Severity, e.Advisory.Title, p.reset, fix)
+	}
 }
 
 func printBlocked(w io.Writer, p palette, cs []scan.Candidate) {

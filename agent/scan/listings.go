@@ -19,7 +19,8 @@ import (
 // values, and add next to nothing to the garbage collector's work.
 //
 // It keeps what the scan reads: each release's version, summary, core and
-// patch flags, maturity, upgrade_from, dependencies, scripts and archive;
+// patch flags, maturity, upgrade_from, dependencies, scripts, archive, notes
+// and advisories (the last two beside the array, for the releases that have some);
 // not its publication time or extended_from. Add the listings in
 // subscription order (one at a time, as they are decoded, so the decoded
 // listings need not stay in memory), then build the Index with Index. The
@@ -33,6 +34,7 @@ type Listings struct {
 	depIDs  map[cdep]uint32
 	depRefs []uint32  // each release's dependencies, consecutive
 	scripts []cscript // each release's scripts, consecutive
+	infos   []cinfo   // the notes and advisories of the releases that have some
 	rels    []crel
 	lists   []clist
 	mods    map[string]int32 // module -> its number
@@ -60,8 +62,15 @@ type crel struct {
 	path         uint32 // optional string: the archive path; none: the usual archives/<sha256>.zip
 	deps, ndeps  uint32 // depRefs[deps : deps+ndeps]
 	scripts, nsc uint32 // scripts[scripts : scripts+nsc]
-	maturity     int32
+	info         uint32 // optional: infos[info-1]
+	maturity     int8
 	flags        uint8
+}
+
+// cinfo is what a release says about itself: its notes and advisories.
+type cinfo struct {
+	notes      string
+	advisories []catalog.Advisory
 }
 
 const (
@@ -179,7 +188,7 @@ func (s *Listings) link(module string, i int32) {
 
 // release compacts one release.
 func (s *Listings) release(r *catalog.Release) crel {
-	c := crel{length: r.Archive.Length, version: s.ver(r.Version), summary: s.str(r.Summary), maturity: int32(r.Maturity),
+	c := crel{length: r.Archive.Length, version: s.ver(r.Version), summary: s.str(r.Summary), maturity: int8(r.Maturity),
 		deps: uint32(len(s.depRefs)), ndeps: uint32(len(r.Depends)), scripts: uint32(len(s.scripts)), nsc: uint32(len(r.Scripts))}
 	decodeDigest(&c.sha, r.Archive.SHA256)
 	if !isArchivePath(r.Archive.Path, r.Archive.SHA256) {
@@ -187,6 +196,10 @@ func (s *Listings) release(r *catalog.Release) crel {
 	}
 	if r.UpgradeFrom != nil {
 		c.upgradeFrom = opt(s.ver(*r.UpgradeFrom))
+	}
+	if r.Notes != "" || len(r.Advisories) > 0 {
+		s.infos = append(s.infos, cinfo{notes: r.Notes, advisories: slices.Clone(r.Advisories)})
+		c.info = opt(uint32(len(s.infos) - 1))
 	}
 	if r.Core {
 		c.flags |= relCore
@@ -270,6 +283,22 @@ func (r *crel) patch() bool                         { return r.flags&relPatch !=
 func (r *crel) mat() catalog.Maturity               { return catalog.Maturity(r.maturity) }
 func (s *Listings) summary(r *crel) string          { return s.strs[r.summary] }
 func (s *Listings) version(r *crel) catalog.Version { return s.vers[r.version] }
+
+// notes returns r's release notes ("" when none).
+func (s *Listings) notes(r *crel) string {
+	if r.info == 0 {
+		return ""
+	}
+	return s.infos[r.info-1].notes
+}
+
+// advisories returns the advisories r carries.
+func (s *Listings) advisories(r *crel) []catalog.Advisory {
+	if r.info == 0 {
+		return nil
+	}
+	return s.infos[r.info-1].advisories
+}
 
 // upgradeFrom returns r's upgrade_from, if it has one.
 func (s *Listings) upgradeFrom(r *crel) (catalog.Version, bool) {

@@ -184,13 +184,13 @@ func TestReportJSONFields(t *testing.T) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "top-level fields", sortedKeys(top), []string{"core", "disabled", "held", "installed", "new_modules", "not_applicable", "patches",
+	expect(t, "top-level fields", sortedKeys(top), []string{"core", "disabled", "exposed", "held", "installed", "new_modules", "not_applicable", "patches",
 		"paths", "repositories", "schema", "target", "updates", "upgrade_notices", "upgrades", "warnings"})
 	var na []map[string]json.RawMessage
 	if err := json.Unmarshal(top["not_applicable"], &na); err != nil || len(na) == 0 {
 		t.Fatalf("not_applicable: %v", err)
 	}
-	expect(t, "candidate fields", sortedKeys(na[0]), []string{"from", "kind", "maturity", "module", "path", "repository", "source",
+	expect(t, "candidate fields", sortedKeys(na[0]), []string{"from", "kind", "maturity", "module", "notes", "path", "repository", "source",
 		"stage", "summary", "to", "why"})
 	var why map[string]json.RawMessage
 	if err := json.Unmarshal(na[0]["why"], &why); err != nil {

@@ -34,8 +34,11 @@ type Report struct {
 	Disabled []DisabledModule `json:"disabled"`
 	// Target is the consistent set of changes the scan proposes, in steps:
 	// each step's result is consistent; a later step needs the earlier ones.
-	Target   []Change `json:"target"`
-	Warnings []string `json:"warnings"`
+	Target []Change `json:"target"`
+	// Exposed are the advisories affecting installed versions that the
+	// target does not fix, by module then advisory id.
+	Exposed  []Exposure `json:"exposed"`
+	Warnings []string   `json:"warnings"`
 
 	in *inputs // what Plan needs to plan again with other options
 }
@@ -65,6 +68,10 @@ type Candidate struct {
 	Notice string `json:"notice,omitempty"` // for upgrade notices: why it is not proposed
 	Path   *Path  `json:"path,omitempty"`   // the versions to go through first, when upgrade_from requires it
 	Why    *Why   `json:"why,omitempty"`    // when Stage is 0: why, and the way out
+	// Notes are the release notes of every listed version in (From, To],
+	// newest first; Fixes the advisories affecting From and not To.
+	Notes []VersionNotes     `json:"notes,omitempty"`
+	Fixes []catalog.Advisory `json:"fixes,omitempty"`
 }
 
 // Why explains a version that cannot be applied.
@@ -157,4 +164,33 @@ type Change struct {
 	To         catalog.Version    `json:"to"`
 	Kind       catalog.ChangeKind `json:"kind"`
 	Repository string             `json:"repository"`
+	Notes      []VersionNotes     `json:"notes,omitempty"` // of every listed version in (From, To], newest first
+	Fixes      []catalog.Advisory `json:"fixes,omitempty"` // the advisories affecting From and not To
+}
+
+// VersionNotes are the release notes of one version (Markdown, as text).
+type VersionNotes struct {
+	Version catalog.Version `json:"version"`
+	Notes   string          `json:"notes"`
+}
+
+// Exposure is an advisory that affects an installed module and that the
+// proposed target leaves open.
+type Exposure struct {
+	Module   string           `json:"module"`
+	Version  catalog.Version  `json:"version"` // installed
+	Advisory catalog.Advisory `json:"advisory"`
+	// FixedIn is the lowest listed version above the installed one that the
+	// advisory does not affect; zero when no listed version fixes it.
+	FixedIn catalog.Version `json:"fixed_in,omitzero"`
+}
+
+// Highest returns the highest severity among advs; ok is false when there is none.
+func Highest(advs []catalog.Advisory) (sev catalog.Severity, ok bool) {
+	for _, a := range advs {
+		if !ok || a.Severity > sev {
+			sev, ok = a.Severity, true
+		}
+	}
+	return sev, ok
 }

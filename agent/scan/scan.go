@@ -198,6 +198,7 @@ func (sc *scanner) report() *Report {
 	r.NewModules = sc.newModules()
 	r.Target = sc.target()
 	r.Paths = pathsOf(r)
+	sc.in.idx.addNotes(r)
 	var warnings []string
 	for k := range p.mods {
 		if l := p.mods[k].listed; l != nil {
@@ -373,4 +374,5 @@ func fillNil(r *Report) {
 	r.Paths = nonNil(r.Paths)
 	r.Held = nonNil(r.Held)
 	r.Disabled = nonNil(r.Disabled)
+	r.Exposed = nonNil(r.Exposed)
 }

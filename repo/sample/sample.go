@@ -19,6 +19,13 @@ type Module struct {
 	Maturity               string
 	Depends                []string
 	Scripts                []Script
+	Notes                  string // release notes (Markdown)
+	Advisories             []Advisory
+}
+
+// Advisory is a security advisory a demo version carries.
+type Advisory struct {
+	ID, Severity, Title, URL, Affects string
 }
 
 // Script is a migration script carried by a demo archive.
@@ -40,7 +47,7 @@ func Catalog() []Module {
 		return Module{Name: "arp", Version: v, Summary: "Advanced Receivables and Payables", Maturity: "confirmed-stable",
 			Depends: []string{dep}, Scripts: scripts}
 	}
-	return []Module{
+	mods := []Module{
 		core("2.50.20", "ERP core", false, ""),
 		core("2.50.21", "ERP core: fixes rounding of tax totals", true, ""),
 		core("2.50.22", "ERP core: adds the fiscal year lock", false, "",
@@ -60,6 +67,38 @@ func Catalog() []Module {
 		{Name: "warehouse", Version: "2.0.0", Summary: "Warehouse management for core 3.0", DefaultUpgrade: true,
 			Maturity: "confirmed-stable", Depends: []string{"core>=3.0.0"}},
 	}
+	for i := range mods {
+		m := &mods[i]
+		m.Notes = releaseNotes[m.Name+" "+m.Version]
+		if m.Name == "arp" && m.Version == "1.4.0" {
+			m.Advisories = []Advisory{arpAdvisory}
+		}
+	}
+	return mods
+}
+
+// arpAdvisory is the demo's security hole: arp before 1.4.0 lets a payment
+// proposal through above its approver's limit; 1.4.0 fixes it.
+var arpAdvisory = Advisory{ID: "UPK-2026-0031", Severity: "high", Title: "Payment proposals bypass the approver's amount limit",
+	URL: "https://security.upkeep-erp.example/advisories/UPK-2026-0031", Affects: "<1.4.0"}
+
+// releaseNotes are the demo versions' release notes, by "name version".
+var releaseNotes = map[string]string{
+	"core 2.50.20": "Maintenance release of the 2.50 core.",
+	"core 2.50.21": "Fixes the rounding of tax totals.\n\n- Tax totals are rounded once per invoice, no longer line by line.\n" +
+		"- Invoices with more than 100 lines no longer drift by a cent.\n\nNo schema change: a patch.",
+	"core 2.50.22": "## Fiscal year lock\n\nA closed fiscal year can be locked: nothing can be posted into it any more.\n\n" +
+		"- New setting `fiscal_lock`, switched on by the update.\n- Open periods are closed before the lock appears.",
+	"core 3.0.0": "## Core 3.0\n\n- **New document engine**: invoices, delivery notes and reports are rendered by it.\n" +
+		"- The 2.50 document queue is archived during the upgrade.\n- Modules made for 2.50 need their 3.0 versions.",
+	"arp 1.3.0": "Dunning letters in the customer's language.",
+	"arp 1.4.0": "## Automatic dunning\n\n- Dunning runs every night for overdue invoices.\n" +
+		"- **Security:** payment proposals are checked against the approver's amount limit again (UPK-2026-0031).",
+	"arp 2.0.0":             "Receivables and payables for core 3.0: payment proposals use the new document engine.",
+	"localization-es 1.2.0": "Chart of accounts 2026 and the new SII tax report.",
+	"reports 0.9.0":         "Custom reports: report titles and a PDF export.",
+	"warehouse 1.0.0":       "Warehouse management: locations, stock moves and a stock report.",
+	"warehouse 2.0.0":       "Warehouse management for core 3.0: delivery notes from the new document engine.",
 }
 
 // Find returns the demo module name at version.
@@ -89,6 +128,9 @@ func (m Module) Manifest() string {
 	if m.UpgradeFrom != "" {
 		fmt.Fprintf(&b, "upgrade_from = %q\n", m.UpgradeFrom)
 	}
+	if m.Notes != "" {
+		fmt.Fprintf(&b, "notes = %q\n", m.Notes)
+	}
 	if len(m.Depends) > 0 {
 		quoted := make([]string, len(m.Depends))
 		for i, d := range m.Depends {
@@ -98,6 +140,9 @@ func (m Module) Manifest() string {
 	}
 	for _, s := range m.Scripts {
 		fmt.Fprintf(&b, "\n[[scripts]]\nphase = %q\npath = %q\nto = %q\n", s.Phase, s.Path, s.To)
+	}
+	for _, a := range m.Advisories {
+		fmt.Fprintf(&b, "\n[[advisories]]\nid = %q\nseverity = %q\ntitle = %q\nurl = %q\naffects = %q\n", a.ID, a.Severity, a.Title, a.URL, a.Affects)
 	}
 	return b.String()
 }
