@@ -22,6 +22,11 @@ const (
 // exit 6).
 const CodePlanChanged = "plan_changed"
 
+// CodeUnknownModule is a BadRequestError's Code when the request names a
+// module that is not installed or not offered, as it must be (the command
+// line's exit 2); the message suggests the closest names.
+const CodeUnknownModule = "unknown_module"
+
 // The causes of a failed scan, ScanError.Code on the wire: the causes the
 // command line exits 2, 4, 3 and 5 for (docs/CLI.md).
 const (
@@ -69,7 +74,10 @@ func (e *ConflictError) Error() string { return e.Message }
 
 // BadRequestError says the request itself is wrong; the message names the
 // field and the fix.
-type BadRequestError struct{ Message string }
+type BadRequestError struct {
+	Message string
+	Code    string // CodeUnknownModule for a module name that is not known; else empty
+}
 
 func (e *BadRequestError) Error() string { return e.Message }
 
@@ -146,6 +154,9 @@ func encodeError(err error) (int, wireError) {
 		return http.StatusConflict, w
 	case errors.As(err, &br):
 		w.Code = codeBadRequest
+		if br.Code == CodeUnknownModule {
+			w.Code = CodeUnknownModule
+		}
 		return http.StatusBadRequest, w
 	case errors.As(err, &na):
 		w.Code = codeNotAvailable
@@ -177,6 +188,8 @@ func decodeError(status int, w wireError) error {
 		return &ConflictError{Message: w.Error, RunID: w.RunID, Code: CodePlanChanged}
 	case codeBadRequest:
 		return &BadRequestError{Message: w.Error}
+	case CodeUnknownModule:
+		return &BadRequestError{Message: w.Error, Code: CodeUnknownModule}
 	case codeNotAvailable:
 		return &NotAvailableError{Message: w.Error}
 	case codeNotRehearsed:

@@ -30,7 +30,7 @@ func TestRouteTableIsSortedAndConsistent(t *testing.T) {
 func TestEveryErrorTypeSurvivesTheWire(t *testing.T) {
 	for _, err := range []error{
 		&AccessDeniedError{Message: "a"}, &NotFoundError{Message: "b"}, &ConflictError{Message: "c", RunID: "r7"},
-		&BadRequestError{Message: "d"}, &NotAvailableError{Feature: "e"}, &Error{Status: 500, Message: "f"},
+		&BadRequestError{Message: "d"}, &BadRequestError{Message: "d2", Code: CodeUnknownModule}, &NotAvailableError{Feature: "e"}, &Error{Status: 500, Message: "f"},
 	} {
 		status, w := encodeError(err)
 		back := decodeError(status, w)
@@ -39,6 +39,9 @@ func TestEveryErrorTypeSurvivesTheWire(t *testing.T) {
 		}
 		if got, want := typeName(back), typeName(err); got != want {
 			t.Errorf("%T came back as %s", err, got)
+		}
+		if b, ok := err.(*BadRequestError); ok && back.(*BadRequestError).Code != b.Code {
+			t.Errorf("BadRequestError lost its code: %+v", back)
 		}
 		if c, ok := back.(*ConflictError); ok && c.RunID != "r7" {
 			t.Errorf("ConflictError lost its run id: %+v", c)

@@ -106,7 +106,7 @@ func TestStateCommands(t *testing.T) {
 	if !strings.Contains(out, "held: reports  (customised") {
 		t.Errorf("hold list = %q", out)
 	}
-	if code, _, errOut := run(t, "--config", conf, "unhold", "arp"); code != 1 || !strings.Contains(errOut, "not held") {
+	if code, _, errOut := run(t, "--config", conf, "unhold", "arp"); code != ExitUsage || !strings.Contains(errOut, "not held") {
 		t.Errorf("unhold of a module not held: exit %d, %q", code, errOut)
 	}
 }

@@ -61,7 +61,7 @@ func withCode(code int, err error) error { return cliutil.WithCode(code, err) }
 // this process) its exit code: a failed scan the code of its cause (2,
 // 3, 4, 5); a plan that changed since it was shown 6; another run going
 // 7 (naming it); a failed restore 8; a plan without a required
-// rehearsal 10; the rest 1. An error that has its code keeps it.
+// rehearsal 10; a module name that is not known 2; the rest 1. An error that has its code keeps it.
 func agentCode(err error) error {
 	var (
 		ce cliutil.CodeError
@@ -71,12 +71,15 @@ func agentCode(err error) error {
 		nr *api.NotRehearsedError
 		se *api.ScanError
 		ue *api.UnreachableError
+		br *api.BadRequestError
 	)
 	switch {
 	case err == nil, errors.As(err, &ce):
 		return err
 	case errors.As(err, &se):
 		return withCode(scanExit(se.Code), err)
+	case errors.As(err, &br) && br.Code == api.CodeUnknownModule:
+		return withCode(ExitUsage, err)
 	case errors.As(err, &cf) && cf.Code == api.CodePlanChanged, errors.Is(err, apply.ErrPlanChanged):
 		return withCode(ExitPlanChanged, err)
 	case errors.As(err, &cf) && cf.RunID != "":

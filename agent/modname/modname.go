@@ -57,7 +57,8 @@ func (e *UnknownError) Error() string {
 	return s + "; check the spelling (upkeep installed lists the installed modules, upkeep scan what the repositories offer)"
 }
 
-// Errors are several unknown names, each with its suggestions.
+// Errors are several unknown names, each with its suggestions (one line
+// each).
 type Errors []*UnknownError
 
 func (es Errors) Error() string {
@@ -65,18 +66,34 @@ func (es Errors) Error() string {
 	for i, e := range es {
 		parts[i] = e.Error()
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, "\n")
 }
 
 // Check returns nil when every name is what want needs, else the unknown
 // ones: an *UnknownError for one, Errors for several.
 func (k Known) Check(want Want, names ...string) error {
+	ns := make([]Named, len(names))
+	for i, n := range names {
+		ns[i] = Named{want, n}
+	}
+	return k.CheckAll(ns...)
+}
+
+// Named is a name typed and what the command needs of it.
+type Named struct {
+	Want Want
+	Name string
+}
+
+// CheckAll is Check for names that need different things; a name is
+// reported once.
+func (k Known) CheckAll(names ...Named) error {
 	var bad Errors
 	for _, n := range names {
-		if k.fits(want, n) {
+		if k.fits(n.Want, n.Name) || slices.ContainsFunc(bad, func(e *UnknownError) bool { return e.Name == n.Name }) {
 			continue
 		}
-		bad = append(bad, &UnknownError{Name: n, Want: want, Suggest: Suggest(n, k.pool(want))})
+		bad = append(bad, &UnknownError{Name: n.Name, Want: n.Want, Suggest: Suggest(n.Name, k.pool(n.Want))})
 	}
 	switch len(bad) {
 	case 0:
@@ -85,6 +102,16 @@ func (k Known) Check(want Want, names ...string) error {
 		return bad[0]
 	}
 	return bad
+}
+
+// Fits reports whether every name is what it must be.
+func (k Known) Fits(names ...Named) bool {
+	for _, n := range names {
+		if !k.fits(n.Want, n.Name) {
+			return false
+		}
+	}
+	return true
 }
 
 func (k Known) fits(want Want, name string) bool {

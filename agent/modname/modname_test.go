@@ -67,7 +67,7 @@ func TestCheck(t *testing.T) {
 		{modname.Offered, []string{"warehouse"}, ""},
 		{modname.Any, []string{"reports", "warehouse"}, ""},
 		{modname.Any, []string{"arpp"}, `no module named "arpp" is installed or offered by the subscribed repositories; did you mean arp?`},
-		{modname.Any, []string{"arpp", "reprots"}, `no module named "arpp" is installed or offered by the subscribed repositories; did you mean arp?; ` +
+		{modname.Any, []string{"arpp", "reprots"}, `no module named "arpp" is installed or offered by the subscribed repositories; did you mean arp?` + "\n" +
 			`no module named "reprots" is installed or offered by the subscribed repositories; did you mean reports?`},
 	} {
 		err := k.Check(tc.want, tc.names...)
@@ -112,4 +112,19 @@ func FuzzDistance(f *testing.F) {
 			t.Errorf("Distance(%q, %q) = %d", a, b, d)
 		}
 	})
+}
+
+func TestCheckAllNamesEachOnce(t *testing.T) {
+	k := modname.Known{Installed: []string{"core", "arp"}, Offered: []string{"core", "arp", "warehouse"}}
+	ok := []modname.Named{{modname.Offered, "warehouse"}, {modname.Installed, "arp"}, {modname.Any, "core"}}
+	if err := k.CheckAll(ok...); err != nil || !k.Fits(ok...) {
+		t.Errorf("CheckAll(%v) = %v", ok, err)
+	}
+	bad := []modname.Named{{modname.Installed, "warehouse"}, {modname.Any, "kore"}, {modname.Installed, "kore"}}
+	err := k.CheckAll(bad...)
+	want := `no installed module is named "warehouse"; check the spelling (upkeep installed lists the installed modules, upkeep scan what the repositories offer)` +
+		"\n" + `no module named "kore" is installed or offered by the subscribed repositories; did you mean core?`
+	if err == nil || err.Error() != want || k.Fits(bad...) {
+		t.Errorf("CheckAll(%v) = %v, want\n%s", bad, err, want)
+	}
 }

@@ -97,8 +97,12 @@ func Unsaved(ctx context.Context, c *config.Config, st *store.Store, r erp.Reade
 	if err != nil {
 		return nil, err
 	}
+	s := newSession(c)
+	if err := s.checkRequest(ctx, st, mods, core.Version.Series(), req); err != nil {
+		return nil, err
+	}
 	names := append(append(moduleNames(mods), req.Install...), slices.Sorted(maps.Keys(disabled))...)
-	idx, err := index(ctx, c, core.Version.Series(), names)
+	idx, err := s.index(ctx, core.Version.Series(), names)
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +150,7 @@ func Plan(ctx context.Context, c *config.Config, st *store.Store, r erp.Reader, 
 
 // index fetches the listings of names from every subscribed and private
 // repository.
-func index(ctx context.Context, c *config.Config, core catalog.Series, names []string) (*scan.Index, error) {
-	s := newSession(c)
+func (s *session) index(ctx context.Context, core catalog.Series, names []string) (*scan.Index, error) {
 	subs, err := s.subscriptions(ctx, core)
 	if err != nil {
 		return nil, err

@@ -110,9 +110,8 @@ func TestChangesAreAllCheckedBeforeAnyIsMade(t *testing.T) {
 		t.Errorf("a refused change was partly made: %+v", o)
 	}
 	_, err = b.SetHolds(ctx, api.HoldsChange{Hold: []api.Hold{{Module: "arp"}}, Unhold: []string{"core"}}, root)
-	var nf *api.NotFoundError
-	if !errors.As(err, &nf) {
-		t.Errorf("unhold of a module not held: %v, want NotFoundError", err)
+	if !errors.As(err, &br) || br.Code != api.CodeUnknownModule || !strings.Contains(err.Error(), "core: it is not held") {
+		t.Errorf("unhold of a module not held: %v, want BadRequestError %s", err, api.CodeUnknownModule)
 	}
 	if h, _ := b.Holds(ctx); len(h) != 0 {
 		t.Errorf("a refused change was partly made: %+v", h)

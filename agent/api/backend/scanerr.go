@@ -7,6 +7,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/api"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/agent/modname"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
 )
 
@@ -15,10 +16,16 @@ import (
 // standalone: an api.ScanError with api.CodeUntrusted, CodeRepository,
 // CodeERP or CodeConfig. Other errors pass unchanged.
 func scanFailure(err error) error {
-	var code string
+	var (
+		code string
+		ue   *modname.UnknownError
+		ues  modname.Errors
+	)
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &ue), errors.As(err, &ues):
+		return unknownModule(err)
 	case errors.Is(err, scanner.ErrUntrusted):
 		code = api.CodeUntrusted
 	case errors.Is(err, scanner.ErrRepository):
@@ -31,6 +38,11 @@ func scanFailure(err error) error {
 		return err
 	}
 	return &api.ScanError{Code: code, Message: err.Error()}
+}
+
+// unknownModule is the API's error for module names that are not known.
+func unknownModule(err error) error {
+	return &api.BadRequestError{Code: api.CodeUnknownModule, Message: err.Error()}
 }
 
 // openERP opens the configured ERP's reader. It fails when the ERP cannot

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/modname"
+	"github.com/upkeep-erp/upkeep/agent/scanner"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
 )
@@ -40,6 +42,9 @@ func (b *Backend) SetOverrides(ctx context.Context, ch api.OverridesChange, by a
 	}
 	relax, err := parseRelaxations(ch.Relax)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.checkNames(ctx, overrideNames(flags, relax)...); err != nil {
 		return nil, err
 	}
 	for _, m := range sortedKeys(flags) {
@@ -134,10 +139,15 @@ func (b *Backend) SetHolds(ctx context.Context, ch api.HoldsChange, by api.Calle
 		}
 		isHeld[h.Module] = true
 	}
-	for _, m := range ch.Unhold {
-		if !isHeld[m] {
-			return nil, &api.NotFoundError{Message: fmt.Sprintf("unhold %s: it is not held (GET /v1/holds lists the holds)", m)}
-		}
+	if err := unheld(ch.Unhold, isHeld); err != nil {
+		return nil, err
+	}
+	var named []modname.Named
+	for _, h := range ch.Hold {
+		named = append(named, modname.Named{Want: modname.Any, Name: h.Module})
+	}
+	if err := b.checkNames(ctx, named...); err != nil {
+		return nil, err
 	}
 	for _, h := range ch.Hold {
 		if err := b.o.Store.Hold(ctx, h.Module, h.Reason, by.User); err != nil {
@@ -150,6 +160,64 @@ func (b *Backend) SetHolds(ctx context.Context, ch api.HoldsChange, by api.Calle
 		}
 	}
 	return b.Holds(ctx)
+}
+
+// unheld refuses to release modules that are not held, suggesting the
+// held ones of the closest names.
+func unheld(names []string, isHeld map[string]bool) error {
+	held := sortedKeys(isHeld)
+	for _, m := range names {
+		if isHeld[m] {
+			continue
+		}
+		msg := fmt.Sprintf("unhold %s: it is not held", m)
+		if sug := modname.Suggest(m, held); len(sug) > 0 {
+			return &api.BadRequestError{Code: api.CodeUnknownModule, Message: msg + "; did you mean " + strings.Join(sug, " or ") + "?"}
+		}
+		if len(held) == 0 {
+			return &api.BadRequestError{Code: api.CodeUnknownModule, Message: msg + ": no module is held"}
+		}
+		return &api.BadRequestError{Code: api.CodeUnknownModule, Message: msg + " (held: " + strings.Join(held, ", ") + ")"}
+	}
+	return nil
+}
+
+// overrideNames are the names overrides and relaxations name: any known
+// module, but the module of a new relaxation must be installed.
+func overrideNames(flags map[string]store.Override, relax []relaxation) []modname.Named {
+	var out []modname.Named
+	for _, m := range sortedKeys(flags) {
+		out = append(out, modname.Named{Want: modname.Any, Name: m})
+	}
+	for _, r := range relax {
+		w := modname.Installed
+		if r.inherit {
+			w = modname.Any
+		}
+		out = append(out, modname.Named{Want: w, Name: r.module}, modname.Named{Want: modname.Any, Name: r.dep})
+	}
+	return out
+}
+
+// checkNames refuses names that are not what they must be on this
+// instance, with the closest known names. When the ERP cannot be read the
+// names are not checked: a hold or an override must stay possible then.
+func (b *Backend) checkNames(ctx context.Context, names ...modname.Named) error {
+	if len(names) == 0 {
+		return nil
+	}
+	c := b.config()
+	r, err := b.openERP(c)
+	if err != nil {
+		b.o.Log.Warn("module names not checked: the ERP cannot be read", "err", err)
+		return nil
+	}
+	err = scanner.CheckNames(ctx, c, b.o.Store, r, names...)
+	if errors.Is(err, scanner.ErrERP) {
+		b.o.Log.Warn("module names not checked", "err", err)
+		return nil
+	}
+	return scanFailure(err)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
