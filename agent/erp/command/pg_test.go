@@ -2,8 +2,6 @@ package command_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"maps"
 	"os"
 	"path/filepath"
@@ -18,10 +16,11 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/internal/pgtest"
 )
 
 // pgServer is the machine's PostgreSQL (scripts/ensure-services.sh starts it).
-const pgServer = "postgres://postgres@127.0.0.1:5432/"
+const pgServer = pgtest.Server
 
 // odooSchema is a small OpenERP-style database: the module registry, the
 // settings tables and some business data.
@@ -72,65 +71,17 @@ var odooModules = map[string]map[string]string{
 // odooSet is what Installed must report: Odoo's versions, the series in front.
 var odooSet = map[string]string{"base": "16.0.1.3", "sale": "16.0.1.2.0", "stock": "16.0.1.1", "crm": "16.0.1.0"}
 
-// pgDatabase creates a fresh database holding odooSchema and returns its URL.
+// pgDatabase creates a fresh database holding odooSchema and returns its
+// URL; it is dropped with its copies at the end of the test.
 func pgDatabase(t *testing.T) string {
 	t.Helper()
-	ctx := ctxT(t)
-	admin, err := pgx.Connect(ctx, pgServer+"postgres")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: PostgreSQL is not reachable on 127.0.0.1:5432: %v", err)
-		}
-		t.Skipf("PostgreSQL is not reachable on 127.0.0.1:5432 as postgres (%v): run scripts/ensure-deps.sh", err)
-	}
-	defer admin.Close(context.Background())
-	name := "command_" + randomHex(t)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	name := pgtest.Database(t, "command", "")
+	conn := pgtest.Connect(t, name)
+	if _, err := conn.Exec(ctxT(t), odooSchema); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { dropDatabases(t, name) })
-	conn, err := pgx.Connect(ctx, pgServer+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, odooSchema); err != nil {
-		t.Fatal(err)
-	}
-	return pgServer + name
-}
-
-// dropDatabases drops name and every backup copy made of it.
-func dropDatabases(t *testing.T, name string) {
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, pgServer+"postgres")
-	if err != nil {
-		t.Errorf("drop %s: %v", name, err)
-		return
-	}
-	defer admin.Close(ctx)
-	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $1 || '\\_upkeep%'", name)
-	if err != nil {
-		t.Errorf("list the databases of %s: %v", name, err)
-		return
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Errorf("list the databases of %s: %v", name, err)
-	}
-	for _, n := range names {
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", n, err)
-		}
-	}
-}
-
-func randomHex(t *testing.T) string {
-	b := make([]byte, 5)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
+	conn.Close(context.Background())
+	return pgtest.URL(name)
 }
 
 // writeModules writes module folders (name → file → content) under root.

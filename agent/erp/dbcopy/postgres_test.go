@@ -14,13 +14,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/internal/pgtest"
 )
 
 // The tests use the machine's PostgreSQL on 127.0.0.1:5432 as its
 // superuser (trust authentication, as scripts/ensure-services.sh sets it
 // up), and make for each test a role with CREATEDB — not a superuser —
-// owning a database, both named dbcopy_RANDOM and dropped at the end.
-const pgSuperURL = "postgresql://postgres@127.0.0.1:5432/postgres"
+// owning a database, both named by pgtest.Name and dropped at the end.
+const pgSuperURL = pgtest.Server + "postgres"
 
 // pgEnv is one test's role and live database.
 type pgEnv struct {
@@ -49,13 +50,7 @@ func ctxT(t testing.TB) context.Context {
 func superExec(t testing.TB, db string, stmts ...string) {
 	t.Helper()
 	ctx := ctxT(t)
-	conn, err := pgx.Connect(ctx, strings.TrimSuffix(pgSuperURL, "postgres")+db)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: PostgreSQL is not reachable: %v", err)
-		}
-		t.Skipf("PostgreSQL is not reachable on 127.0.0.1:5432 as postgres (%v): run scripts/ensure-deps.sh", err)
-	}
+	conn := pgtest.Connect(t, db)
 	defer conn.Close(context.Background())
 	for _, s := range stmts {
 		if _, err := conn.Exec(ctx, s); err != nil {
@@ -68,7 +63,7 @@ func superExec(t testing.TB, db string, stmts ...string) {
 // role on the new database), and drops both at the end of the test.
 func newPGEnv(t testing.TB, fill ...string) pgEnv {
 	t.Helper()
-	name := "dbcopy_" + randHex(5)
+	name := pgtest.Name(t, "dbcopy")
 	e := pgEnv{role: name, password: randHex(8), db: name}
 	superExec(t, "postgres",
 		fmt.Sprintf("CREATE ROLE %s LOGIN CREATEDB PASSWORD '%s'", e.role, e.password),
@@ -81,25 +76,8 @@ func newPGEnv(t testing.TB, fill ...string) pgEnv {
 // dropAll drops every database whose name starts with prefix, and the role prefix.
 func dropAll(t testing.TB, prefix string) {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), pgSuperURL)
-	if err != nil {
+	if err := pgtest.Drop(pgSuperURL, prefix); err != nil {
 		t.Errorf("clean up: %v", err)
-		return
-	}
-	defer conn.Close(context.Background())
-	rows, _ := conn.Query(context.Background(), "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Errorf("clean up: %v", err)
-	}
-	for _, n := range append(names, "") {
-		stmt := "DROP DATABASE " + ident(n) + " WITH (FORCE)"
-		if n == "" {
-			stmt = "DROP ROLE IF EXISTS " + ident(prefix)
-		}
-		if _, err := conn.Exec(context.Background(), stmt); err != nil {
-			t.Errorf("clean up: %s: %v", stmt, err)
-		}
 	}
 }
 
