@@ -19,6 +19,9 @@ type Module struct {
 	Core      bool     // the platform core (Openbravo core, Odoo base, Tryton ir)
 	Depends   []string // module names, as the ERP's own metadata says
 	Dir       string   // where its code lives
+	// OdooNumbering says Version is numbered as Odoo numbers modules
+	// (SERIES.x.y.z, catalog.ClassifyOdoo classes its changes).
+	OdooNumbering bool
 }
 
 // Reader reads what an ERP has installed. Implementations never change the

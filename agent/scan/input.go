@@ -20,6 +20,10 @@ type Installed struct {
 	// when the installed version is in no subscribed listing; nil then means
 	// "unknown" and the scan warns.
 	Depends []catalog.Dependency `json:"depends,omitempty"`
+	// OdooNumbering says the version is numbered as Odoo numbers modules
+	// (SERIES.x.y.z): the scan then classes every change of the instance
+	// with catalog.ClassifyOdoo. The ERP adapter says so for its modules.
+	OdooNumbering bool `json:"odoo_numbering,omitempty"`
 }
 
 // Override is the instance's choice for a module's default-upgrade flag.

@@ -29,6 +29,7 @@ type problem struct {
 	byName   map[string]int
 	order    []int // decision order: installed (dependencies first), requested, pulled
 	core     int
+	odoo     bool     // the instance numbers its modules as Odoo does
 	words    int      // domain words of all modules
 	masks    []uint64 // dependency masks, addressed by offset
 	needers  []needer // every revGroup's values
@@ -139,6 +140,7 @@ func newProblem(idx *Index, installed []Installed, pol *Policy) *problem {
 // every newer listed release.
 func (p *problem) addInstalled(in Installed) {
 	m := pmod{name: in.Module, kind: kindInstalled, core: in.Core, source: in.Source, listed: p.idx.module(in.Module), cur: 1}
+	p.odoo = p.odoo || in.OdooNumbering
 	m.holdReason, m.held = p.pol.Holds[in.Module]
 	m.du, m.duOverride = p.defaultUpgrade(m.listed, in.Module)
 	m.requested = slices.Contains(p.pol.Upgrades, in.Module)
@@ -179,14 +181,19 @@ func (p *problem) classifyValues() {
 }
 
 // kind classifies module k's move from value f to value t (t > f > 0).
-// The core follows catalog.ClassifyRelease (its series); another module
-// follows catalog.ClassifyModule: an upgrade when its own major version
+// On an instance numbered as Odoo does, every module (the core too)
+// follows catalog.ClassifyOdoo. Else the core follows
+// catalog.ClassifyRelease (its series); another module follows
+// catalog.ClassifyModule: an upgrade when its own major version
 // changes or when t needs another core series than f (by the lower bounds
 // of their core dependencies, when both have one).
 func (p *problem) kind(k, f, t int) catalog.ChangeKind {
 	m := &p.mods[k]
 	from, to := &m.vals[f], &m.vals[t]
 	rel := catalog.Release{Version: to.ver, Patch: to.rel.patch()}
+	if p.odoo {
+		return catalog.ClassifyOdoo(from.ver, rel)
+	}
 	if m.core {
 		return catalog.ClassifyRelease(from.ver, rel)
 	}

@@ -188,7 +188,8 @@ func Installed(mods []erp.Module, ledger map[string]string) []scan.Installed {
 		if !m.DBVersion.IsZero() && !m.DBVersion.Equal(m.Version) {
 			src += "; database migrated to " + m.DBVersion.String()
 		}
-		out[i] = scan.Installed{Module: m.Name, Version: m.Version, Core: m.Core, Source: src, Depends: InstalledDepends(m, mods)}
+		out[i] = scan.Installed{Module: m.Name, Version: m.Version, Core: m.Core, Source: src, Depends: InstalledDepends(m, mods),
+			OdooNumbering: m.OdooNumbering}
 	}
 	return out
 }

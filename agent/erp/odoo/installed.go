@@ -136,7 +136,7 @@ func coreSeries(rows []row) (catalog.Series, error) {
 
 // module reads one installed module's manifest and database version.
 func (a *Adapter) module(r row, series catalog.Series) (erp.Module, error) {
-	m := erp.Module{Name: r.name, Core: r.name == Core}
+	m := erp.Module{Name: r.name, Core: r.name == Core, OdooNumbering: true}
 	if r.latest != "" {
 		v, err := catalog.ParseVersion(r.latest)
 		if err != nil {
