@@ -10,11 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 	"github.com/upkeep-erp/upkeep/repo"
 	"github.com/upkeep-erp/upkeep/repo/cli"
 	"github.com/upkeep-erp/upkeep/repo/sample"
@@ -130,22 +131,16 @@ type server struct {
 	waitErr     error
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// serving is serve's log line naming the address it listens on.
+var serving = regexp.MustCompile(`msg=serving addr=(http://\S+)`)
 
-// startServe starts 'serve' on a free port and waits until /healthz answers.
+// startServe starts 'serve' on a port the kernel picks (--addr
+// 127.0.0.1:0, so no other process can take it first) and returns once
+// serve has logged the address it listens on and /healthz answers there.
 func startServe(t *testing.T, bin, workDir string, args ...string) *server {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := &server{url: "http://" + addr, out: &lockedBuffer{}, errOut: &lockedBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
+	s := &server{out: &lockedBuffer{}, errOut: &lockedBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	s.cmd.Dir = workDir
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.errOut
 	if err := s.cmd.Start(); err != nil {
@@ -159,24 +154,34 @@ func startServe(t *testing.T, bin, workDir string, args ...string) *server {
 		s.cmd.Process.Kill()
 		<-s.exited
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
+	exited := func() bool {
 		select {
 		case <-s.exited:
-			t.Fatalf("serve exited before answering /healthz: %v\nstdout:\n%s\nstderr:\n%s", s.waitErr, s.out, s.errOut)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer /healthz within 20s\nstderr:\n%s", s.errOut)
+			return true
+		default:
+			return false
 		}
 	}
+	testwait.WaitFor(t, 20*time.Second, func() bool { return exited() || s.listening() })
+	if exited() {
+		t.Fatalf("serve exited before answering /healthz: %v\nstdout:\n%s\nstderr:\n%s", s.waitErr, s.out, s.errOut)
+	}
+	return s
+}
+
+// listening reports whether serve has logged its address and answers /healthz there.
+func (s *server) listening() bool {
+	m := serving.FindStringSubmatch(s.errOut.String())
+	if m == nil {
+		return false
+	}
+	s.url = m[1]
+	resp, err := http.Get(s.url + "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // stop sends SIGTERM and asserts a prompt, clean exit.
