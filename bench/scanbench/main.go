@@ -1,4 +1,4 @@
-// Command scanbench measures agent/scan on the synthetic benchmark catalog (20,000 modules, 200,000 versions, decoded from JSON into scan.Listings as the agent holds them) and an instance of 400 modules, 30 of them blocked, and prints the median, p90, CPU time and memory; with -apt it also writes the same catalog and instance as a Debian Packages file and a dpkg status file.
+// Command scanbench measures agent/scan on the synthetic benchmark catalog (20,000 modules, 200,000 versions, decoded from JSON into scan.Listings as the agent holds them) and an instance of 400 modules, 30 of them blocked, and prints the median, p90, CPU time and memory; with -apt it also writes the same catalog and instance as a Debian Packages file and a dpkg status file; with -growth it measures the scan at 10, 20, 40 and 80 versions per module.
 package main
 
 import (
@@ -39,7 +39,22 @@ func main() {
 	reportFile := flag.String("report", "", "write the scan's JSON report here")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed scans here")
 	flag.BoolVar(&fetchedOnly, "fetched", false, "keep only the listings the agent fetches: its installed modules and, transitively, their dependencies")
+	growthFlag := flag.Bool("growth", false, "measure CPU and peak RSS per scan at 10, 20, 40 and 80 versions per module (one child process each; -runs scans each)")
+	growthChildN := flag.Int("growth-child", 0, "(used by -growth) measure one size")
 	flag.Parse()
+	if *growthFlag || *growthChildN > 0 {
+		var err error
+		if *growthChildN > 0 {
+			err = growthChild(*modules, *growthChildN, *runs)
+		} else {
+			err = growth(*modules, *runs)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "scanbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(synth.Config{Modules: *modules, VersionsPerModule: *versions, Seed: synth.Default().Seed}, *runs, *aptDir, *reportFile, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "scanbench:", err)
 		os.Exit(1)

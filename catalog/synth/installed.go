@@ -46,7 +46,8 @@ type Instance struct {
 }
 
 // NewInstance picks modules of cat (from Generate) on core 2.50.10 at their
-// first 2.50 versions, with every dependency installed.
+// first 2.50 versions, with every dependency installed. It reads only each
+// module's first release, so cat may hold just those (in Generate's order).
 func NewInstance(cat []Release, cfg InstanceConfig) Instance {
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5851f42d4c957f2d))
 	first := firstVersions(cat)

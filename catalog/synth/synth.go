@@ -29,12 +29,20 @@ type Release struct {
 
 // Generate returns the catalog in dependency order (core first).
 func Generate(cfg Config) []Release {
-	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
-	out := coreReleases()
-	for i := 0; i < cfg.Modules; i++ {
-		out = append(out, moduleReleases(rng, i, cfg.VersionsPerModule)...)
-	}
+	var out []Release
+	Each(cfg, func(rels []Release) { out = append(out, rels...) })
 	return out
+}
+
+// Each hands f the catalog Generate returns one module at a time (the core
+// first, then each module's versions ascending), so that a large catalog
+// need not be held whole; f may keep the slices.
+func Each(cfg Config, f func([]Release)) {
+	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
+	f(coreReleases())
+	for i := 0; i < cfg.Modules; i++ {
+		f(moduleReleases(rng, i, cfg.VersionsPerModule))
+	}
 }
 
 // ModuleName is the name of synthetic module i.
