@@ -11,7 +11,7 @@ import (
 // TestDocExamples keeps the example configurations in docs/examples valid:
 // each parses and validates, and names the ERP kind its file name says.
 func TestDocExamples(t *testing.T) {
-	want := map[string]string{"tryton.toml": "tryton", "odoo.toml": "command"}
+	want := map[string]string{"tryton.toml": "tryton", "odoo.toml": "odoo"}
 	for name, kind := range want {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("..", "..", "docs", "examples", name)
