@@ -15,6 +15,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 func TestReaderConformance(t *testing.T) {
@@ -265,4 +266,41 @@ func TestCannotDisable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "uninstalling deletes") {
 		t.Errorf("Update with Disable = %v, want a refusal naming the data loss", err)
 	}
+}
+
+// TestSwappedFolderTakesTheAddonsOwner: a module folder the agent (root)
+// unpacked gets the owner of its addons folder before odoo-bin runs.
+func TestSwappedFolderTakesTheAddonsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("changing a file's owner needs root")
+	}
+	in := newInstance(t)
+	custom := filepath.Dir(must(in.adapter.ModuleDir("upk_shelf")))
+	if err := os.Chown(custom, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	swap(t, in.adapter, "upk_shelf", shelfFolder(t, "17.0.1.1.0", "", nil))
+	if err := in.adapter.Update(ctxT(t), erp.UpdateRequest{Modules: []string{"upk_shelf"}}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	parent, _ := os.Stat(custom)
+	err := filepath.WalkDir(filepath.Join(custom, "upk_shelf"), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, _ := d.Info(); !platform.SameOwner(info, parent) {
+			t.Errorf("%s keeps its old owner", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

@@ -2,7 +2,9 @@ package odoo
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/upkeep-erp/upkeep/platform"
 )
@@ -26,4 +28,27 @@ func sameOwner(dir, ref string) error {
 		return fmt.Errorf("give it the owner of %s: %w", ref, err)
 	}
 	return nil
+}
+
+// ownLikeParent gives every file of dir the owner and group of dir's
+// parent (the addons folder), when they differ: a module folder the agent
+// (root) unpacked is then Odoo's user's, as the folder it replaced was.
+func ownLikeParent(dir string) error {
+	parent, err := os.Stat(filepath.Dir(dir))
+	if err != nil {
+		return fmt.Errorf("odoo: %w", err)
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil || platform.SameOwner(info, parent) {
+			return err
+		}
+		if err := platform.ChownLike(p, parent); err != nil {
+			return fmt.Errorf("odoo: give %s the owner of the addons folder %s: %w", p, filepath.Dir(dir), err)
+		}
+		return nil
+	})
 }

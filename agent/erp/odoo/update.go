@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,6 +74,9 @@ func (a *Adapter) Update(ctx context.Context, req erp.UpdateRequest, log io.Writ
 	if len(update)+len(req.Install) == 0 {
 		return errors.New("odoo: update request: nothing to update or install")
 	}
+	if err := a.ownModules(append(slices.Clone(req.Modules), req.Install...)); err != nil {
+		return err
+	}
 	before, err := a.Installed(ctx)
 	if err != nil {
 		return err
@@ -80,6 +84,24 @@ func (a *Adapter) Update(ctx context.Context, req erp.UpdateRequest, log io.Writ
 	a.logMigrations(before, req.Modules, log)
 	if err := a.run(ctx, a.argv(updateArgs(update, req.Install)), log); err != nil {
 		return fmt.Errorf("odoo: the update failed: %w", err)
+	}
+	return nil
+}
+
+// ownModules gives the swapped-in module folders the owner of their addons
+// folder (Odoo's user), before Odoo reads or writes them.
+func (a *Adapter) ownModules(names []string) error {
+	for _, n := range names {
+		dir, err := a.ModuleDir(n)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(dir); err != nil {
+			continue // a module Odoo finds elsewhere; odoo-bin names it
+		}
+		if err := ownLikeParent(dir); err != nil {
+			return err
+		}
 	}
 	return nil
 }
