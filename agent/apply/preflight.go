@@ -27,7 +27,7 @@ func (rn *run) preflight(ctx context.Context, out io.Writer) error {
 	if err := rn.checkPlan(ctx, out); err != nil {
 		return err
 	}
-	for _, check := range []func(context.Context, io.Writer) error{rn.r.checkRunnable(rn.plan), rn.checkRoom, rn.checkHealth} {
+	for _, check := range []func(context.Context, io.Writer) error{rn.r.checkRunnable(rn.plan), rn.checkRoom, rn.reserveRoom, rn.checkHealth} {
 		if err := check(ctx, out); err != nil {
 			return err
 		}
@@ -48,6 +48,16 @@ func (rn *run) preflight(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "settings snapshot: %d entries\n", len(settings))
 	data, _ := json.Marshal(rn.pre)
 	return rn.r.Store.SetRunPreflight(ctx, rn.id, data)
+}
+
+// reserveRoom writes the journal's reserve, so that a full disk later on
+// can still journal the restore.
+func (rn *run) reserveRoom(_ context.Context, out io.Writer) error {
+	if err := rn.reserve(); err != nil {
+		return fmt.Errorf("%w: %w; free some room and apply again", ErrRefused, err)
+	}
+	fmt.Fprintf(out, "reserved %s for the journal in %s\n", mib(reserveSize), rn.dir)
+	return nil
 }
 
 // checkPlan re-plans from the current metadata and installed set: the

@@ -28,7 +28,9 @@ type restoreStep struct {
 // and healthy. A failure stops the restore and keeps the backup.
 func (rn *run) restore(ctx context.Context, failedStep string, cause error) (*Result, error) {
 	ctx = context.WithoutCancel(ctx)
-	if err := rn.r.Store.SetRunRestoring(ctx, rn.id, failedStep, cause.Error()); err != nil {
+	rn.restoring = true
+	err := rn.journal(func() error { return rn.r.Store.SetRunRestoring(ctx, rn.id, failedStep, cause.Error()) })
+	if err != nil && !errors.Is(err, errUnjournaled) {
 		return rn.result(store.RunEnd{State: store.RunRestoring, FailedStep: failedStep, Error: cause.Error()}), err
 	}
 	for _, s := range rn.restoreSteps() {
@@ -38,6 +40,10 @@ func (rn *run) restore(ctx context.Context, failedStep string, cause error) (*Re
 	}
 	res, err := rn.end(ctx, store.RunEnd{State: store.RunFailedRestored, FailedStep: failedStep, Error: cause.Error()}, nil,
 		fmt.Errorf("step %q failed: %w; the instance was restored as it was before the apply", failedStep, cause))
+	if rn.unjournaled != nil { // the ERP is back; the journal does not say so: keep the backup
+		res.State, res.Backup = store.RunRestoring, rn.dir
+		return res, rn.unjournaledRestore(failedStep, cause, nil)
+	}
 	rn.cleanup(ctx)
 	res.Warnings = rn.warnings
 	return res, err
@@ -98,6 +104,10 @@ func (rn *run) restoreFailed(ctx context.Context, failedStep string, cause error
 	res, ferr := rn.end(ctx, store.RunEnd{State: store.RunRestoreFailed, FailedStep: failedStep, Error: cause.Error(), RestoreError: msg}, nil,
 		fmt.Errorf("%w: step %q failed (%v), then %s", ErrRestoreFailed, failedStep, cause, msg))
 	res.Error = cause.Error() + "; " + msg
+	if rn.unjournaled != nil {
+		res.State = store.RunRestoring
+		return res, rn.unjournaledRestore(failedStep, cause, fmt.Errorf("%s failed: %w", at, err))
+	}
 	return res, ferr
 }
 

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +35,11 @@ type run struct {
 	warnings []string
 	drift    *Drift
 	recovery bool
+	// restoring is set once the run fails: journal writes that fail then
+	// release the reserve and no longer stop the restore (unjournaled
+	// keeps the first such failure).
+	restoring   bool
+	unjournaled error
 	// rehearsing names where a rehearsal runs ("the copy"); "" in production.
 	rehearsing string
 }
@@ -79,8 +85,9 @@ func (rn *run) stagedPath(i int) string {
 func (rn *run) do(ctx context.Context, name string, work func(context.Context, io.Writer) error) error {
 	n := rn.next
 	rn.next++
-	if err := rn.r.Store.BeginStep(ctx, rn.id, n, name); err != nil {
-		return err
+	begun := rn.journal(func() error { return rn.r.Store.BeginStep(ctx, rn.id, n, name) })
+	if begun != nil && !errors.Is(begun, errUnjournaled) {
+		return begun
 	}
 	rn.reached[kindOf(name)] = true
 	began := rn.r.now()
@@ -89,8 +96,11 @@ func (rn *run) do(ctx context.Context, name string, work func(context.Context, i
 	err := work(ctx, out)
 	out.Flush()
 	rn.r.hook(n, true)
-	if jerr := rn.r.Store.EndStep(context.WithoutCancel(ctx), rn.id, n, out.String(), err); jerr != nil && err == nil {
-		err = jerr
+	if begun == nil {
+		jerr := rn.journal(func() error { return rn.r.Store.EndStep(context.WithoutCancel(ctx), rn.id, n, out.String(), err) })
+		if jerr != nil && err == nil && !errors.Is(jerr, errUnjournaled) {
+			err = jerr
+		}
 	}
 	e := Event{Step: n, Name: name, Phase: PhaseDone, Took: rn.r.now().Sub(began)}
 	if err != nil {
@@ -151,6 +161,7 @@ func (rn *run) exec(ctx context.Context, st step, out io.Writer) error {
 func (rn *run) fail(ctx context.Context, st step, err error) (*Result, error) {
 	if !rn.reached[kindStop] {
 		ctx = context.WithoutCancel(ctx)
+		rn.restoring = true // the end is worth the reserve too
 		res, err := rn.end(ctx, store.RunEnd{State: store.RunFailedRestored, FailedStep: st.name, Error: err.Error()}, nil, err)
 		rn.cleanup(ctx)
 		return res, err
@@ -161,7 +172,7 @@ func (rn *run) fail(ctx context.Context, st step, err error) (*Result, error) {
 // end records how the run ended and builds its Result; err is returned as
 // the run's error (nil for a success).
 func (rn *run) end(ctx context.Context, e store.RunEnd, ledger []store.LedgerEntry, err error) (*Result, error) {
-	if ferr := rn.r.Store.FinishRun(ctx, rn.id, e, ledger); ferr != nil {
+	if ferr := rn.journal(func() error { return rn.r.Store.FinishRun(ctx, rn.id, e, ledger) }); ferr != nil {
 		return rn.result(e), fmt.Errorf("%w (and the journal could not record the end: %v; upkeep apply --recover-only finishes it)", orErr(err, e), ferr)
 	}
 	return rn.result(e), err
