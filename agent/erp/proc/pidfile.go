@@ -73,6 +73,7 @@ func (p *PIDFile) Stop(ctx context.Context) error {
 				pid, p.cfg.PIDFile, killWait, left)
 		}
 	}
+	t.settle()
 	p.removeIfNames(pid)
 	return nil
 }

@@ -185,3 +185,18 @@ func (t *tree) waitDown(ctx context.Context) string {
 		}
 	}
 }
+
+// reapWait bounds waiting for exited processes to be reaped.
+const reapWait = 5 * time.Second
+
+// settle waits, up to reapWait, until the tree's exited processes are
+// reaped (a server re-parented to init stays a zombie until init reaps
+// it), so that whoever checks after Stop sees them gone.
+func (t *tree) settle() {
+	deadline := time.Now().Add(reapWait)
+	for pid := range t.procs {
+		for platform.ProcessAlive(pid) && !platform.ProcessRunning(pid) && time.Now().Before(deadline) {
+			time.Sleep(pollEvery)
+		}
+	}
+}
