@@ -173,6 +173,8 @@ func printResult(w io.Writer, r *apply.Result) {
 	switch {
 	case r.FailedStep != "" && r.State == api.RunCancelled:
 		fmt.Fprintf(w, "  cancelled during: %s (the ERP was not touched)\n", r.FailedStep)
+	case r.FailedStep != "" && r.State == api.RunFailed:
+		fmt.Fprintf(w, "  failed step: %s (before the ERP was touched: nothing changed, nothing to restore)\n", r.FailedStep)
 	case r.FailedStep != "":
 		fmt.Fprintf(w, "  failed step: %s\n", r.FailedStep)
 	}

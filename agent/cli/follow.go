@@ -173,10 +173,12 @@ func (f *follower) journalSteps() []store.RunStep {
 	return out
 }
 
-// journalState is an API run state in the journal's words.
+// journalState is an API run state in the journal's words, except for a
+// run that ended before the ERP was touched (failed or cancelled): the
+// journal calls it failed-restored, but nothing was restored, nothing
+// changed, and the command line says so.
 func journalState(s string) string {
-	switch s {
-	case api.RunFailed, api.RunRestored, api.RunCancelled:
+	if s == api.RunRestored {
 		return store.RunFailedRestored
 	}
 	return s
@@ -203,9 +205,6 @@ func journalRun(run *api.Run, f *follower) *store.Run {
 // result is how an apply through the agent ended, as the runner reports it.
 func (f *follower) result(run *api.Run) *apply.Result {
 	r := journalRun(run, nil)
-	if run.State == api.RunCancelled { // the journal says failed-restored; the words are the agent's
-		r.State = api.RunCancelled
-	}
 	return &apply.Result{Run: r.ID, PlanHash: r.PlanHash, State: r.State, FailedStep: r.FailedStep, Error: r.Error,
 		Downtime: f.downtime(), Drift: applyDrift(run.Drift), Warnings: f.warnings()}
 }
@@ -252,6 +251,9 @@ func runOutcome(run *api.Run) error {
 			"nothing changed; upkeep history %s shows its steps", run.Kind, run.ID, run.Step, run.ID))
 	}
 	err := fmt.Errorf("%s %s ended %s at step %q: %s", run.Kind, run.ID, run.State, run.Step, run.Error)
+	if run.State == api.RunFailed {
+		err = fmt.Errorf("%s %s failed at step %q, before the ERP was touched: nothing changed, nothing was restored: %s", run.Kind, run.ID, run.Step, run.Error)
+	}
 	if strings.Contains(run.Error, apply.ErrPlanChanged.Error()) {
 		return withCode(ExitPlanChanged, err)
 	}

@@ -103,6 +103,11 @@ func (s *Scheduler) recordOutcome(ctx context.Context, plan *scan.Plan, res Appl
 	switch {
 	case err == nil:
 		s.record(ctx, planEvent(store.EventApplied, store.LevelInfo, "Applied "+words, "", plan, true))
+	case res.State == store.RunFailedRestored && res.Untouched:
+		s.record(ctx, planEvent(store.EventFailedRestored, store.LevelWarning,
+			"Apply stopped before touching the ERP, nothing changed: "+words,
+			fmt.Sprintf("Error: %v\nRun %d. The ERP was not touched. The schedule will not try this plan again on its own; "+
+				"read the run log, fix the cause and apply by hand.\n", err, res.RunID), plan, true))
 	case res.State == store.RunFailedRestored:
 		s.record(ctx, planEvent(store.EventFailedRestored, store.LevelWarning,
 			"Apply failed, instance restored as it was: "+words,

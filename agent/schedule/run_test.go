@@ -210,6 +210,35 @@ func TestRunFailedApplyIsNotRetried(t *testing.T) {
 	}
 }
 
+// An apply that stops before the ERP is touched says nothing changed, not
+// that the instance was restored.
+func TestRunApplyStoppedBeforeTheERPSaysNothingChanged(t *testing.T) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, paris(t))
+	spec := schedule.Spec{Every: 6 * time.Hour, Jitter: 10 * time.Minute, Windows: mustWindows(t, "Sat 02:00-04:00", "Sun 02:00-04:00"),
+		Policy: schedule.Policy{Patches: schedule.Apply}}
+	s := newSim(t, start, spec, map[string]string{"arp": "1.4.0"})
+	s.world.publish(start, "arp", "1.4.0.1", catalog.KindPatch)
+	s.world.applyUntouched = true
+	s.runUntil(start.Add(14 * 24 * time.Hour))
+	if len(s.world.applies) != 1 {
+		t.Fatalf("%d applies, want 1 (not retried)", len(s.world.applies))
+	}
+	all, _ := s.events.Latest(context.Background(), 100)
+	var found bool
+	for _, e := range all {
+		if e.Kind != store.EventFailedRestored {
+			continue
+		}
+		found = true
+		if !strings.Contains(e.Title, "nothing changed") || strings.Contains(e.Title+e.Body, "restored") || !strings.Contains(e.Body, "403") {
+			t.Errorf("event = %q\n%s\nwant nothing changed, never restored, with the error", e.Title, e.Body)
+		}
+	}
+	if !found {
+		t.Fatal("no event for the failed apply")
+	}
+}
+
 // Events that could not be sent are sent once the webhook is back, once.
 func TestRunSendsAfterWebhookOutage(t *testing.T) {
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)

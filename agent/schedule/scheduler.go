@@ -33,6 +33,9 @@ type Actions interface {
 type ApplyResult struct {
 	RunID int64  // the journal's run; 0 when none started
 	State string // store.RunSucceeded, store.RunFailedRestored, store.RunRestoreFailed; "" when the apply did not start
+	// Untouched says a failed run stopped before the ERP was touched (at
+	// preflight or the download): nothing changed, nothing was restored.
+	Untouched bool
 }
 
 // EventLog keeps the events; *store.Events is one.

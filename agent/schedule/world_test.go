@@ -38,7 +38,9 @@ type world struct {
 	outages   [][2]time.Time
 	// rehearsalFails and applyFails make those steps fail.
 	rehearsalFails, applyFails bool
-	rehearsalTakes             time.Duration // the fake clock moves on by this during a rehearsal
+	// applyUntouched makes the apply fail before the ERP is touched.
+	applyUntouched bool
+	rehearsalTakes time.Duration // the fake clock moves on by this during a rehearsal
 
 	scans, failed      []time.Time
 	staged, rehearsals []string // plan hashes
@@ -139,6 +141,10 @@ func (w *world) Apply(ctx context.Context, p *scan.Plan) (schedule.ApplyResult, 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.applies = append(w.applies, applied{w.clock.Now(), p})
+	if w.applyUntouched {
+		return schedule.ApplyResult{RunID: int64(len(w.applies)), State: store.RunFailedRestored, Untouched: true},
+			errors.New("download arp 1.4.0.1: HTTP 403 Forbidden")
+	}
 	if w.applyFails {
 		return schedule.ApplyResult{RunID: int64(len(w.applies)), State: store.RunFailedRestored},
 			errors.New("post script arp/post.py exited 1")

@@ -11,6 +11,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/scanner"
 	"github.com/upkeep-erp/upkeep/agent/schedule"
+	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
 // ScheduleActions returns what the schedule does, over this backend: scans
@@ -85,6 +86,7 @@ func (a *actions) Apply(ctx context.Context, plan *scan.Plan) (schedule.ApplyRes
 	out := schedule.ApplyResult{RunID: id}
 	if t.res != nil {
 		out.State = t.res.State
+		out.Untouched = t.res.State == store.RunFailedRestored && beforeTheERP(t.res.FailedStep)
 	}
 	return out, t.err
 }
