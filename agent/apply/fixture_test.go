@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -200,12 +199,7 @@ func (f *fixture) serveRepository(t *testing.T, archives ...[]byte) {
 // startServer runs demo-erp serve under pidfile control on a free port.
 func (f *fixture) startServer(t *testing.T) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.addr = ln.Addr().String()
-	ln.Close()
+	f.addr = erptest.FreeAddr(t)
 	run := t.TempDir()
 	f.pidfile = filepath.Join(run, "demo-erp.pid")
 	srv, err := proc.New(proc.Config{PIDFile: f.pidfile, Log: filepath.Join(run, "demo-erp.log"), StopTimeout: 10 * time.Second,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,12 +62,7 @@ func runningHeld(t *testing.T, hold chan struct{}) (conf string) {
 	t.Cleanup(stop)
 	base := filepath.Dir(conf)
 	dir := filepath.Join(base, "erp")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := erptest.FreeAddr(t)
 	pidfile := filepath.Join(base, "demo-erp.pid")
 	start := []string{demoERP(t), "--dir", dir, "serve", "--addr", addr, "--pidfile", pidfile}
 	q, _ := json.Marshal(start)

@@ -10,6 +10,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/notify"
 	"github.com/upkeep-erp/upkeep/agent/schedule"
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 )
 
 // running starts the sim's scheduler in the background; the returned
@@ -139,9 +140,6 @@ func TestReconfigureKeepsTheWakeWhenTheTimingStays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for s.sched.Status().Spec.Policy.Updates != schedule.Stage && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(10*time.Second, func() bool { return s.sched.Status().Spec.Policy.Updates == schedule.Stage })
 	s.waitNext(next)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/schedule/clocktest"
 	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 )
 
 func paris(t *testing.T) *time.Location {
@@ -300,10 +301,7 @@ func TestScanNow(t *testing.T) {
 	}
 	s.clock.Advance(10 * time.Minute)
 	s.sched.ScanNow()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.scanCount() < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(10*time.Second, func() bool { return s.scanCount() >= 2 })
 	step()
 	if next, _ := s.clock.NextTimer(); !next.Equal(start.Add(time.Hour)) {
 		t.Errorf("after ScanNow the next scan is at %s, want the regular %s", next, start.Add(time.Hour))

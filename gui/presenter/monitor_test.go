@@ -11,6 +11,7 @@ import (
 	"github.com/upkeep-erp/upkeep/catalog"
 	"github.com/upkeep-erp/upkeep/gui/presenter"
 	"github.com/upkeep-erp/upkeep/gui/presenter/presentertest"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 )
 
 func TestBackoffDoublesToItsCapAndResets(t *testing.T) {
@@ -215,13 +216,8 @@ func TestMonitorRunStopsWithItsContextAndRefreshWakesIt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for strings.Count(strings.Join(a.Called(), " "), "Status") < 2 {
-		m.Refresh()
-		if time.Now().After(deadline) {
-			t.Fatal("Refresh did not make the monitor poll again")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testwait.Until(5*time.Second, func() bool { m.Refresh(); return strings.Count(strings.Join(a.Called(), " "), "Status") >= 2 }) {
+		t.Fatal("Refresh did not make the monitor poll again")
 	}
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {

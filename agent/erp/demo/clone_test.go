@@ -10,6 +10,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/demo"
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
@@ -92,12 +93,7 @@ func TestDiscardStopsAnOrphanedCopy(t *testing.T) {
 // waitHealth polls w's health check for up to 20 seconds.
 func waitHealth(t *testing.T, w erp.Writer) error {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := w.Health(t.Context())
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var err error
+	testwait.Until(20*time.Second, func() bool { err = w.Health(t.Context()); return err == nil })
+	return err
 }

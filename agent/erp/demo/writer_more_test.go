@@ -16,6 +16,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
@@ -115,10 +116,8 @@ func TestUpdateTimeoutKillsTheProgram(t *testing.T) {
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	for deadline := time.Now().Add(5 * time.Second); platform.ProcessAlive(pid); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the update's child %d survived", pid)
-		}
+	if !testwait.Until(5*time.Second, func() bool { return !platform.ProcessAlive(pid) }) {
+		t.Fatalf("the update's child %d survived", pid)
 	}
 }
 

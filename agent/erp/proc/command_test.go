@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 )
 
 // TestCommandKeepsTheEndOfItsOutput: a failure names the command and
@@ -72,11 +73,7 @@ func TestCommandKillsItsWholeGroupWhenTheContextEnds(t *testing.T) {
 	}
 	data, _ := os.ReadFile(pidFile)
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-	gone := false
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !gone; time.Sleep(20 * time.Millisecond) {
-		gone = pid > 0 && syscall.Kill(pid, 0) != nil
-	}
-	if !gone {
+	if !testwait.Until(5*time.Second, func() bool { return pid > 0 && syscall.Kill(pid, 0) != nil }) {
 		t.Errorf("the child %d outlived its killed group", pid)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 	"github.com/upkeep-erp/upkeep/platform"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
@@ -68,10 +69,8 @@ func readPID(t *testing.T, path string) int {
 // waitFor polls cond every 20ms for up to 10s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
+	if !testwait.Until(10*time.Second, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
