@@ -42,7 +42,9 @@ func (rn *run) restore(ctx context.Context, failedStep string, cause error) (*Re
 		fmt.Errorf("step %q failed: %w; the instance was restored as it was before the apply", failedStep, cause))
 	if rn.unjournaled != nil { // the ERP is back; the journal does not say so: keep the backup
 		res.State, res.Backup = store.RunRestoring, rn.dir
-		return res, rn.unjournaledRestore(failedStep, cause, nil)
+		err := rn.unjournaledRestore(failedStep, cause, nil)
+		res.Error = err.Error()
+		return res, err
 	}
 	rn.cleanup(ctx)
 	res.Warnings = rn.warnings
@@ -106,7 +108,9 @@ func (rn *run) restoreFailed(ctx context.Context, failedStep string, cause error
 	res.Error = cause.Error() + "; " + msg
 	if rn.unjournaled != nil {
 		res.State = store.RunRestoring
-		return res, rn.unjournaledRestore(failedStep, cause, fmt.Errorf("%s failed: %w", at, err))
+		uerr := rn.unjournaledRestore(failedStep, cause, fmt.Errorf("%s failed: %w", at, err))
+		res.Error = uerr.Error()
+		return res, uerr
 	}
 	return res, ferr
 }

@@ -135,6 +135,9 @@ func cancelKey(id int64) string { return eventCancelled + ":" + strconv.FormatIn
 // API started and the runs recovered at start (the schedule records its
 // own), and for every cancelled run.
 func (b *Backend) recordOutcome(ctx context.Context, t *tracked, res *apply.Result, err error, cancelled bool) {
+	if res != nil && (res.State == store.RunRestoreFailed || res.State == store.RunRestoring) {
+		b.o.Log.Error("an apply needs attention", "run", res.Run, "state", res.State, "error", res.Error)
+	}
 	var e store.Event
 	switch {
 	case cancelled && res != nil && res.State == store.RunFailedRestored:
@@ -176,6 +179,10 @@ func outcomeEvent(t *tracked, res *apply.Result) store.Event {
 			e.Title = fmt.Sprintf("Apply stopped at %q before touching the ERP, nothing changed: %s", res.FailedStep, what)
 		}
 		e.Body += "Error: " + res.Error + "\n"
+	case store.RunRestoring: // the restore ran, but the journal could not record it
+		e.Kind, e.Level = store.EventRestoreFailed, store.LevelError
+		e.Title = fmt.Sprintf("Apply failed and the journal could not record the restore (free room, then upkeep apply --recover-only): %s", what)
+		e.Body += "State: " + res.Error + "\n"
 	default:
 		e.Kind, e.Level = store.EventRestoreFailed, store.LevelError
 		e.Title = fmt.Sprintf("Apply failed and so did the restore, act now: %s", what)
