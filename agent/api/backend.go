@@ -51,6 +51,11 @@ type Backend interface {
 	Holds(ctx context.Context) ([]Hold, error)
 	// SetHolds is PUT /v1/holds: check every change, make them, return the holds.
 	SetHolds(ctx context.Context, ch HoldsChange, by Caller) ([]Hold, error)
+	// ModuleState is POST /v1/module-state: plan disabling or enabling
+	// modules (BadRequestError naming unknown names, or the dependents when
+	// they are not included) and, with the plan's hash, start it as a run
+	// journaled and backed up like an apply.
+	ModuleState(ctx context.Context, req ModuleStateRequest, by Caller) (*ModuleStateAnswer, error)
 	// Installed is GET /v1/installed.
 	Installed(ctx context.Context) ([]InstalledModule, error)
 	// Settings is GET /v1/settings.

@@ -187,6 +187,11 @@ func (c *Client) Apply(ctx context.Context, req RunRequest) (*Run, error) {
 	return result[*Run](ctx, c, http.MethodPost, "/v1/apply", nil, req)
 }
 
+// ModuleState is POST /v1/module-state.
+func (c *Client) ModuleState(ctx context.Context, req ModuleStateRequest) (*ModuleStateAnswer, error) {
+	return result[*ModuleStateAnswer](ctx, c, http.MethodPost, "/v1/module-state", nil, req)
+}
+
 // Rehearse is POST /v1/rehearse.
 func (c *Client) Rehearse(ctx context.Context, req RunRequest) (*Run, error) {
 	return result[*Run](ctx, c, http.MethodPost, "/v1/rehearse", nil, req)

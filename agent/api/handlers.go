@@ -69,6 +69,24 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, c Caller) error {
 	return reply(w, http.StatusAccepted)(s.backend.Apply(r.Context(), req, c))
 }
 
+func (s *Server) moduleState(w http.ResponseWriter, r *http.Request, c Caller) error {
+	var req ModuleStateRequest
+	if err := readJSON(r, &req, false); err != nil {
+		return err
+	}
+	if req.Action != ActionDisable && req.Action != ActionEnable {
+		return &BadRequestError{Message: fmt.Sprintf("action %q: give %q or %q", req.Action, ActionDisable, ActionEnable)}
+	}
+	if len(req.Modules) == 0 {
+		return &BadRequestError{Message: "modules is empty: name the modules to " + req.Action}
+	}
+	status := http.StatusOK
+	if req.PlanHash != "" {
+		status = http.StatusAccepted
+	}
+	return reply(w, status)(s.backend.ModuleState(r.Context(), req, c))
+}
+
 func (s *Server) rehearse(w http.ResponseWriter, r *http.Request, c Caller) error {
 	req, err := readRunRequest(r)
 	if err != nil {

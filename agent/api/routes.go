@@ -37,6 +37,7 @@ var routes = []route{
 	{"/v1/events/stream", []method{get((*Server).eventStream)}},
 	{"/v1/holds", []method{get((*Server).holds), put((*Server).setHolds)}},
 	{"/v1/installed", []method{get((*Server).installed)}},
+	{"/v1/module-state", []method{post((*Server).moduleState)}},
 	{"/v1/overrides", []method{get((*Server).overrides), put((*Server).setOverrides)}},
 	{"/v1/plan", []method{get((*Server).plan)}},
 	{"/v1/rehearse", []method{post((*Server).rehearse)}},

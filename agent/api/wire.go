@@ -262,6 +262,30 @@ type HoldsChange struct {
 	Unhold []string `json:"unhold,omitempty"`
 }
 
+// The actions of POST /v1/module-state.
+const (
+	ActionDisable = "disable"
+	ActionEnable  = "enable"
+)
+
+// ModuleStateRequest is POST /v1/module-state: disable installed modules
+// or enable disabled ones. Without PlanHash the agent only plans; with the
+// hash of that plan it runs it.
+type ModuleStateRequest struct {
+	Action         string   `json:"action"` // ActionDisable or ActionEnable
+	Modules        []string `json:"modules"`
+	WithDependents bool     `json:"with_dependents,omitempty"` // disable the installed modules that depend on them too
+	PlanHash       string   `json:"plan_hash,omitempty"`
+}
+
+// ModuleStateAnswer is the plan, the dependents it disables with the named
+// modules, and the run once started.
+type ModuleStateAnswer struct {
+	Plan       scan.Plan `json:"plan"`
+	Dependents []string  `json:"dependents"`
+	Run        *Run      `json:"run,omitempty"`
+}
+
 // InstalledModule is one line of GET /v1/installed.
 type InstalledModule struct {
 	Module    string `json:"module"`
@@ -269,7 +293,8 @@ type InstalledModule struct {
 	DBVersion string `json:"db_version,omitempty"`     // what the database was migrated to, when the ERP records it
 	Ledger    string `json:"ledger_version,omitempty"` // what the agent last installed
 	Core      bool   `json:"core,omitempty"`
-	Note      string `json:"note,omitempty"` // where the disk, the database and the ledger disagree
+	Disabled  bool   `json:"disabled,omitempty"` // disabled by Upkeep: not installed, its data kept (Version: the one disabled)
+	Note      string `json:"note,omitempty"`     // where the disk, the database and the ledger disagree
 }
 
 // Settings is GET /v1/settings: the configuration file as text.

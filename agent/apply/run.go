@@ -216,6 +216,9 @@ func (rn *run) ledger() []store.LedgerEntry {
 	for _, d := range rn.plan.Disable {
 		out = append(out, store.LedgerEntry{Module: d.Module, Version: d.Version.String(), Action: store.ActionDisabled, PlanHash: rn.plan.Hash})
 	}
+	for _, d := range rn.plan.Enable {
+		out = append(out, store.LedgerEntry{Module: d.Module, Version: d.Version.String(), Action: store.ActionInstalled, PlanHash: rn.plan.Hash})
+	}
 	for _, c := range rn.plan.Changes {
 		action := store.ActionUpdated
 		if c.From.IsZero() {

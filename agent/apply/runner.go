@@ -105,7 +105,7 @@ func (r *Runner) Apply(ctx context.Context, plan *scan.Plan) (*Result, error) {
 	if res, err := r.recover(ctx); err != nil {
 		return res, fmt.Errorf("finish the unfinished run first: %w", err)
 	}
-	if len(plan.Changes)+len(plan.Disable) == 0 {
+	if plan.Empty() {
 		return nil, fmt.Errorf("%w: the plan changes nothing (the instance is up to date)", ErrRefused)
 	}
 	body, err := json.Marshal(plan)

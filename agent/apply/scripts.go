@@ -85,7 +85,7 @@ func (rn *run) update(ctx context.Context, stage int, out io.Writer) error {
 	limit := orDefault(rn.r.Config.UpdateTimeout, defaultUpdateTimeout)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	err := rn.r.Writer.Update(ctx, erp.UpdateRequest{Modules: u.update, Install: u.install, Disable: u.disable}, out)
+	err := rn.r.Writer.Update(ctx, erp.UpdateRequest{Modules: u.update, Install: append(u.install, u.enable...), Disable: u.disable}, out)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("the ERP's update ran longer than %s (apply.update_timeout) and was stopped: %w", limit, err)
 	}
@@ -120,6 +120,9 @@ func expected(plan *scan.Plan, stage int, before []string) erp.Expected {
 	}
 	for _, d := range plan.Disable {
 		want.Disabled = append(want.Disabled, d.Module)
+	}
+	for _, d := range plan.Enable { // its code, in place, at the version it had when disabled
+		want.Versions[d.Module] = d.Version
 	}
 	for _, name := range before {
 		if _, changed := want.Versions[name]; !changed && !slices.Contains(want.Disabled, name) {

@@ -124,14 +124,14 @@ func stages(plan *scan.Plan) []int {
 		}
 	}
 	slices.Sort(out)
-	if len(out) == 0 && len(plan.Disable) > 0 {
+	if len(out) == 0 && !plan.Empty() {
 		out = []int{1}
 	}
 	return out
 }
 
 // updateNames are the modules one stage's update touches.
-type updateNames struct{ update, install, disable []string }
+type updateNames struct{ update, install, disable, enable []string }
 
 func updateRequestNames(plan *scan.Plan, stage int) updateNames {
 	var u updateNames
@@ -148,6 +148,9 @@ func updateRequestNames(plan *scan.Plan, stage int) updateNames {
 		for _, d := range plan.Disable {
 			u.disable = append(u.disable, d.Module)
 		}
+		for _, d := range plan.Enable {
+			u.enable = append(u.enable, d.Module)
+		}
 	}
 	return u
 }
@@ -162,6 +165,9 @@ func describeUpdate(u updateNames) string {
 	}
 	if len(u.disable) > 0 {
 		parts = append(parts, "disable "+strings.Join(u.disable, ", "))
+	}
+	if len(u.enable) > 0 {
+		parts = append(parts, "enable "+strings.Join(u.enable, ", "))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -53,6 +53,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.BoolVar(&a.noAgent, "no-agent", false, "work in this process on the state database even when the agent runs (for an agent that is broken)")
 	root.AddCommand(
 		a.configCmd(), a.setupCmd(), a.installedCmd(), a.scanCmd(), a.notesCmd(), a.planCmd(),
+		a.moduleStateCmd("disable"), a.moduleStateCmd("enable"),
 		a.overrideCmd(), a.holdCmd(), a.unholdCmd(), a.relaxCmd(),
 		a.applyCmd(), a.rehearseCmd(), a.cancelCmd(), a.historyCmd(), a.statusCmd(), a.checkNowCmd(),
 		a.runCmd(), a.reloadCmd(), a.serviceCmd(), a.demoCmd(),

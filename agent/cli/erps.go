@@ -34,6 +34,9 @@ func printInstalled(w io.Writer, rows []api.InstalledModule) {
 		if r.Core {
 			name += " (core)"
 		}
+		if r.Disabled {
+			name += " (disabled)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, r.Version, r.Note)
 	}
 	tw.Flush()

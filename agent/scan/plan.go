@@ -45,6 +45,9 @@ type Plan struct {
 	Hash   string `json:"hash"`   // sha256 of the canonical encoding of Disable and Changes
 	// Disable lists the modules to disable before the first change.
 	Disable []Disable `json:"disable"`
+	// Enable lists disabled modules to enable again (their code is in
+	// place and their data kept): upkeep enable's plans only.
+	Enable []Disable `json:"enable,omitempty"`
 	// Changes are ordered by step, then dependencies first; a step's changes
 	// are applied (and the ERP updated) before the next step's.
 	Changes  []PlannedChange `json:"changes"`
@@ -287,6 +290,25 @@ func (sc *scanner) plannedChange(stage, k, f, t int) PlannedChange {
 	return pc
 }
 
+// StatePlan is the plan of upkeep disable or enable: no change of code,
+// the modules to disable or to enable again, each with its installed (or
+// disabled) version, sorted by name.
+func StatePlan(disable, enable []Disable) *Plan {
+	by := func(a, b Disable) int { return strings.Compare(a.Module, b.Module) }
+	pl := &Plan{Schema: PlanSchema, Disable: slices.SortedFunc(slices.Values(disable), by), Changes: []PlannedChange{}, Warnings: []string{}}
+	if len(enable) > 0 {
+		pl.Enable = slices.SortedFunc(slices.Values(enable), by)
+	}
+	if pl.Disable == nil {
+		pl.Disable = []Disable{}
+	}
+	pl.Hash = pl.hash()
+	return pl
+}
+
+// Empty reports whether the plan changes nothing.
+func (pl *Plan) Empty() bool { return len(pl.Changes)+len(pl.Disable)+len(pl.Enable) == 0 }
+
 // hash returns the sha256 of the plan's canonical encoding: one line per
 // disabled module and per change and script, tab-separated, in plan order.
 func (pl *Plan) hash() string {
@@ -294,6 +316,9 @@ func (pl *Plan) hash() string {
 	b.WriteString("upkeep-plan\t" + strconv.Itoa(PlanSchema) + "\n")
 	for _, d := range pl.Disable {
 		fmt.Fprintf(&b, "disable\t%s\t%s\n", d.Module, d.Version)
+	}
+	for _, d := range pl.Enable {
+		fmt.Fprintf(&b, "enable\t%s\t%s\n", d.Module, d.Version)
 	}
 	for _, c := range pl.Changes {
 		fmt.Fprintf(&b, "change\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", c.Stage, c.Module, c.From, c.To, c.Kind,

@@ -86,6 +86,16 @@ func ExactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
+// MinArgs needs at least n positional arguments; why says what to give.
+func MinArgs(n int, why string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < n {
+			return Usage(fmt.Errorf("%s", why))
+		}
+		return nil
+	}
+}
+
 // MaxArgs allows at most n positional arguments, described by names.
 func MaxArgs(n int, names string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -298,7 +299,61 @@ func (b *Backend) Installed(ctx context.Context) ([]api.InstalledModule, error) 
 	if err != nil {
 		return nil, err
 	}
-	return InstalledModules(mods, ledger), nil
+	rows := InstalledModules(mods, ledger)
+	disabled, err := b.disabledRows(ctx, mods)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, disabled...)
+	slices.SortFunc(rows, func(a, b api.InstalledModule) int { return strings.Compare(a.Module, b.Module) })
+	return rows, nil
+}
+
+// disabledRows are the modules Upkeep disabled (the ledger) that are not
+// installed, each as the ERP's own records show it when its write side
+// opens: disabled, or not (then the note says so).
+func (b *Backend) disabledRows(ctx context.Context, mods []erp.Module) ([]api.InstalledModule, error) {
+	led, err := b.o.Store.LedgerDisabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for n := range led {
+		if !slices.ContainsFunc(mods, func(m erp.Module) bool { return m.Name == n }) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	confirmed, checked := b.erpDisabled(ctx, names)
+	rows := make([]api.InstalledModule, 0, len(names))
+	for _, n := range names {
+		r := api.InstalledModule{Module: n, Version: led[n], Ledger: led[n], Disabled: true, Note: "disabled by Upkeep (data kept): upkeep enable " + n}
+		if checked && !slices.Contains(confirmed, n) {
+			r.Note = "disabled by Upkeep, but the ERP does not show it disabled now: check it in the ERP"
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// erpDisabled asks the ERP's write side which of names it holds disabled;
+// checked is false when the write side cannot be opened here.
+func (b *Backend) erpDisabled(ctx context.Context, names []string) (confirmed []string, checked bool) {
+	if b.o.Open == nil {
+		return nil, false
+	}
+	h, err := b.o.Open(b.config())
+	if err != nil {
+		return nil, false
+	}
+	w, err := h.Writer()
+	if err != nil {
+		return nil, false
+	}
+	confirmed, err = w.Disabled(ctx, names)
+	return confirmed, err == nil
 }
 
 // InstalledModules says, per installed module, where the disk, the

@@ -95,6 +95,8 @@ type startRequest struct {
 	req    scanner.Request // the choices that made the plan: preflight plans again with them
 	by     string
 	record bool
+	// rescan plans again for the preflight; nil: with req's choices.
+	rescan func(context.Context) (*scan.Plan, error)
 }
 
 // startApply journals and starts applying s.plan in the agent's process
@@ -130,7 +132,10 @@ func (b *Backend) start(ctx context.Context, kind string, s startRequest, r *app
 	runCtx, cancel := context.WithCancel(store.WithRunBy(context.WithoutCancel(ctx), s.by))
 	t.cancel = cancel
 	r.Progress = func(e apply.Event) { b.progress(t, e, before) }
-	r.Rescan = func(ctx context.Context) (*scan.Plan, error) { return b.plan(ctx, s.req.Implied(s.plan)) }
+	r.Rescan = s.rescan
+	if r.Rescan == nil {
+		r.Rescan = func(ctx context.Context) (*scan.Plan, error) { return b.plan(ctx, s.req.Implied(s.plan)) }
+	}
 	go b.drive(runCtx, t, func(ctx context.Context) (*apply.Result, error) { return work(ctx, t) })
 	select {
 	case <-t.started:
