@@ -304,3 +304,53 @@ func must(s string, err error) string {
 	}
 	return s
 }
+
+// TestCloneIsANeutralisedCopy: the copy has its own database, filestore,
+// addons folder, configuration and port; Neutralize switches its jobs and
+// mail servers off; production's database and filestore are untouched.
+func TestCloneIsANeutralisedCopy(t *testing.T) {
+	in := newInstance(t)
+	a := in.adapter
+	before, err := dbcopy.Postgres{URL: in.dbURL}.Checksum(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	w, cleanup, err := a.Clone(ctxT(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clone := w.(*Adapter)
+	if clone.cfg.Database == a.cfg.Database || clone.Filestore() == a.Filestore() || clone.url == a.url || !strings.HasPrefix(clone.cfg.ModulesDir, dir) {
+		t.Fatalf("the copy shares production's database, filestore, port or addons: %+v", clone.cfg)
+	}
+	if got, err := os.ReadFile(filepath.Join(clone.Filestore(), "ab/ab12")); err != nil || string(got) != "an old attachment\n" {
+		t.Errorf("the copy's filestore: %q, %v", got, err)
+	}
+	if err := clone.Neutralize(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{"SELECT count(*) FROM ir_cron WHERE active": "0", "SELECT count(*) FROM ir_mail_server WHERE active": "0"} {
+		if v, err := clone.QueryValue(ctxT(t), q); err != nil || v != want {
+			t.Errorf("copy: %s = %q, %v; want %s", q, v, err, want)
+		}
+		if v, err := a.QueryValue(ctxT(t), q); err != nil || v == "0" {
+			t.Errorf("production: %s = %q, %v; want it untouched", q, v, err)
+		}
+	}
+	if err := clone.Start(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitHealth(t, clone); err != nil {
+		t.Fatalf("the copy's health: %v", err)
+	}
+	if err := cleanup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clone.QueryValue(ctxT(t), "SELECT 1"); err == nil {
+		t.Error("the copy's database is still there after cleanup")
+	}
+	if after, err := (dbcopy.Postgres{URL: in.dbURL}).Checksum(ctxT(t)); err != nil || after != before {
+		t.Errorf("production's database changed: %s, then %s (%v)", before, after, err)
+	}
+}

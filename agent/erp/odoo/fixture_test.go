@@ -29,6 +29,10 @@ CREATE TABLE ir_ui_menu (id integer PRIMARY KEY, name jsonb NOT NULL, parent_id 
 CREATE TABLE res_users (id serial PRIMARY KEY, login varchar NOT NULL UNIQUE, password varchar);
 CREATE TABLE ir_attachment (id serial PRIMARY KEY, name varchar NOT NULL, store_fname varchar);
 CREATE TABLE shelf_item (id serial PRIMARY KEY, title varchar NOT NULL);
+CREATE TABLE ir_cron (id serial PRIMARY KEY, name varchar NOT NULL, active boolean DEFAULT true);
+CREATE TABLE ir_mail_server (id serial PRIMARY KEY, name varchar NOT NULL, active boolean DEFAULT true);
+INSERT INTO ir_cron (name) VALUES ('send reminders'), ('autovacuum');
+INSERT INTO ir_mail_server (name) VALUES ('smtp.example.com');
 INSERT INTO ir_module_module (name, state, latest_version) VALUES
 	('base', 'installed', '17.0.1.3'), ('web', 'installed', '17.0.1.0'),
 	('upk_shelf', 'installed', '17.0.1.0.0'), ('upk_lamp', 'installed', '17.0.1.0'),

@@ -48,12 +48,22 @@ func TestMain(m *testing.M) {
 // any, and records the manifest's version and state installed, in one
 // transaction; a folder holding "lies" is skipped (the run still exits 0).
 func standInOdooBin(args []string) int {
+	neutralize := len(args) > 0 && args[0] == "neutralize"
+	if neutralize {
+		args = args[1:]
+	}
 	fs := flag.NewFlagSet("odoo-bin", flag.ContinueOnError)
 	conf, db, update, install := fs.String("c", "", ""), fs.String("d", "", ""), fs.String("u", "", ""), fs.String("i", "", "")
-	fs.Bool("stop-after-init", false, "")
+	stop, pidfile := fs.Bool("stop-after-init", false, ""), fs.String("pidfile", "", "")
 	fs.Bool("no-http", false, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	switch {
+	case neutralize:
+		return standInNeutralize(*conf, *db)
+	case !*stop:
+		return standInServer(*conf, *pidfile)
 	}
 	if err := standInUpdate(*conf, *db, *update, *install); err != nil {
 		fmt.Fprintln(os.Stderr, "ERROR odoo.modules.loading:", err)
@@ -94,6 +104,31 @@ func standInUpdate(confFile, db, update, install string) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// standInNeutralize does what Odoo 17's base neutralization does.
+func standInNeutralize(confFile, db string) int {
+	a, err := New(Config{ConfFile: confFile, Database: db, OdooBin: os.Args[1]})
+	if err == nil {
+		err = a.ExecSQL(context.Background(), `UPDATE ir_cron SET active = false;
+			INSERT INTO ir_config_parameter (key, value) VALUES ('database.is_neutralized', 'true')`)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ERROR odoo.cli.neutralize:", err)
+		return 1
+	}
+	return 0
+}
+
+// standInServer is odoo-bin -c CONF --pidfile=P: the stand-in server on
+// the configuration's http_port, over its database.
+func standInServer(confFile, pidfile string) int {
+	a, err := New(Config{ConfFile: confFile, OdooBin: os.Args[1]})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return serve(strings.TrimSuffix(strings.TrimPrefix(a.url, "http://"), "/"), pidfile, a.pg)
 }
 
 func splitList(s string) string { return strings.Trim(s, ",") }
