@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/platform"
 )
@@ -136,7 +137,7 @@ func (r *Runner) canRun(p string) error {
 // checkRoom checks the free space for the backup and the archives (state
 // directory) and the extracted module folders (staging folder).
 func (rn *run) checkRoom(ctx context.Context, out io.Writer) error {
-	size, err := rn.r.Writer.BackupSize(ctx)
+	size, err := rn.backupRoom(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: estimate the backup's size: %w", ErrRefused, err)
 	}
@@ -161,6 +162,16 @@ func (rn *run) checkRoom(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "disk room in %s: %s needed, %s free\n", dir, mib(need), mib(free))
 	}
 	return nil
+}
+
+// backupRoom is the room the backup needs in the state folder, by the
+// adapter's method when it says (a clone on the cluster or a reflink copy
+// needs none), else the database's size.
+func (rn *run) backupRoom(ctx context.Context) (int64, error) {
+	if br, ok := rn.r.Writer.(erp.BackupRoomer); ok {
+		return br.BackupRoom(ctx, rn.r.StateDir)
+	}
+	return rn.r.Writer.BackupSize(ctx)
 }
 
 // checkHealth checks the ERP before anything changes.

@@ -91,6 +91,16 @@ type Database interface {
 	QueryValue(ctx context.Context, query string) (string, error)
 }
 
+// BackupRoomer is a Database whose backup method knows the room it needs
+// in the folder dir the runner backs up into: a clone on the database's
+// own cluster needs none there, a reflink copy almost none, a byte copy
+// or a dump the database's size. The disk-room check uses it when the
+// adapter implements it, else BackupSize. It also refuses, with what to
+// free, when the method needs room elsewhere that is known to lack.
+type BackupRoomer interface {
+	BackupRoom(ctx context.Context, dir string) (int64, error)
+}
+
 // UpdateRequest is one run of the ERP's own update.
 type UpdateRequest struct {
 	All     bool     // update every installed module (--update=all, trytond-admin --all)

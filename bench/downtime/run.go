@@ -19,6 +19,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/proc"
 	"github.com/upkeep-erp/upkeep/agent/erp/tryton"
+	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
 // instance is one run's copy of the base: its own overlay, database,
@@ -31,7 +32,7 @@ type instance struct {
 
 // newInstance copies the base and starts its server.
 func (b *base) newInstance(tag string) (*instance, error) {
-	in := &instance{b: b, dir: filepath.Join(filepath.Dir(b.dir), b.backend+"-"+tag)}
+	in := &instance{b: b, dir: filepath.Join(filepath.Dir(b.dir), fmt.Sprintf("%s-%d-%s", b.backend, b.rows, tag))}
 	in.overlay, in.pidfile, in.conf = filepath.Join(in.dir, "overlay"), filepath.Join(in.dir, "trytond.pid"), filepath.Join(in.dir, "trytond.conf")
 	if err := os.MkdirAll(in.dir, 0o755); err != nil {
 		return nil, err
@@ -90,9 +91,10 @@ echo "update-took $began $EPOCHREALTIME"
 PYTHONPATH="$OVERLAY" setsid trytond -c "$CONF" -d "$DB" --pidfile "$PIDFILE" >>"$PIDFILE.log" 2>&1 </dev/null &
 `
 
-// bare runs the manual procedure and returns the downtime it caused and
-// how long its trytond-admin took.
-func (in *instance) bare(release string, every time.Duration) (time.Duration, time.Duration, error) {
+// bare runs the manual procedure and returns the downtime it caused, how
+// long its trytond-admin took and the CPU time of the script and what it
+// waited for (trytond-admin; not the server it leaves running).
+func (in *instance) bare(release string, every time.Duration) (time.Duration, time.Duration, time.Duration, error) {
 	cmd := exec.Command("bash", "-c", bareScript)
 	cmd.Env = append(os.Environ(), "PIDFILE="+in.pidfile, "MODULES="+filepath.Join(in.overlay, "trytond", "modules"), "MODULE="+module,
 		"DIR="+in.dir, "RELEASE="+release, "OVERLAY="+in.overlay, "CONF="+in.conf, "DB="+in.db, "PYTHONDONTWRITEBYTECODE=1")
@@ -100,26 +102,37 @@ func (in *instance) bare(release string, every time.Duration) (time.Duration, ti
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		p.finish()
-		return 0, 0, fmt.Errorf("the bare procedure: %w\n%s", err, out)
+		return 0, 0, 0, fmt.Errorf("the bare procedure: %w\n%s", err, out)
 	}
 	var began, ended float64
 	i := bytes.Index(out, []byte("update-took"))
 	if _, err := fmt.Sscanf(string(out[max(i, 0):]), "update-took %f %f", &began, &ended); i < 0 || err != nil {
 		p.finish()
-		return 0, 0, fmt.Errorf("the bare procedure's output lacks the update's time: %v\n%s", err, out)
+		return 0, 0, 0, fmt.Errorf("the bare procedure's output lacks the update's time: %v\n%s", err, out)
 	}
 	d, err := p.finish()
-	return d, time.Duration((ended - began) * float64(time.Second)), err
+	return d, time.Duration((ended - began) * float64(time.Second)), cpu(cmd.ProcessState), err
+}
+
+// cpu is the user and system time of a finished process and of the
+// children it waited for.
+func cpu(ps *os.ProcessState) time.Duration {
+	if ps == nil {
+		return 0
+	}
+	return ps.UserTime() + ps.SystemTime()
 }
 
 // ourRun is what upkeep apply reported besides the measured downtime.
 type ourRun struct {
 	downtime time.Duration // the runner's own: stop to health checks passed
 	steps    map[string]time.Duration
+	cpu      time.Duration // upkeep's and trytond-admin's CPU time
 }
 
-// ours runs upkeep apply --yes and returns the downtime it caused.
-func (in *instance) ours(upkeep, repoURL, root string, every time.Duration) (time.Duration, ourRun, error) {
+// ours runs upkeep apply --yes and returns the downtime it caused; with
+// failing, the update must fail and the instance be restored.
+func (in *instance) ours(upkeep, repoURL, root string, every time.Duration, failing bool) (time.Duration, ourRun, error) {
 	conf, err := in.agentConfig(repoURL, root)
 	if err != nil {
 		return 0, ourRun{}, err
@@ -130,12 +143,13 @@ func (in *instance) ours(upkeep, repoURL, root string, every time.Duration) (tim
 	p := startPoller(in.url, every)
 	err = cmd.Run()
 	var res apply.Result
-	if jerr := json.Unmarshal(stdout.Bytes(), &res); err != nil || jerr != nil || res.State != "succeeded" {
+	want := map[bool]string{false: store.RunSucceeded, true: store.RunFailedRestored}[failing]
+	if jerr := json.Unmarshal(stdout.Bytes(), &res); (err != nil) != failing || jerr != nil || res.State != want {
 		p.finish()
-		return 0, ourRun{}, fmt.Errorf("upkeep apply: %v, state %q: %s\n%s", err, res.State, res.Error, stderr.String())
+		return 0, ourRun{}, fmt.Errorf("upkeep apply: %v, state %q (want %s): %s\n%s", err, res.State, want, res.Error, stderr.String())
 	}
 	d, err := p.finish()
-	return d, ourRun{downtime: res.Downtime, steps: stepTimes(stderr.String())}, err
+	return d, ourRun{downtime: res.Downtime, steps: stepTimes(stderr.String()), cpu: cpu(cmd.ProcessState)}, err
 }
 
 // agentConfig writes upkeep's configuration for the instance.
@@ -179,6 +193,9 @@ func stepTimes(progress string) map[string]time.Duration {
 		if d, err := time.ParseDuration(m[2]); err == nil {
 			kind, _, _ := strings.Cut(m[1], " ")
 			out[strings.TrimSuffix(kind, ":")] += d
+			if strings.HasPrefix(m[1], "restore: the database") {
+				out["restore-db"] += d
+			}
 		}
 	}
 	return out

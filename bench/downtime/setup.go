@@ -47,12 +47,24 @@ class Bench(ModelSQL, ModelView):
 %s`,
 }
 
+// failingRegister makes a release's update fail once the new column is
+// added: what a broken migration does, for -fail.
+const failingRegister = `
+    @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        raise Exception('upkeep bench: this release fails its update on purpose (-fail)')
+`
+
 // writeModule writes upkeep_bench at version into dir/upkeep_bench and
-// returns its files (for the archive).
-func writeModule(dir, version string) (map[string]string, error) {
+// returns its files (for the archive); a failing one raises in its update.
+func writeModule(dir, version string, failing bool) (map[string]string, error) {
 	extra := ""
 	if version != v1 {
 		extra = "    note = fields.Char('Note')\n"
+	}
+	if failing {
+		extra += failingRegister
 	}
 	files := map[string]string{
 		"__init__.py": moduleFiles["__init__.py"],
@@ -73,13 +85,13 @@ func writeModule(dir, version string) (map[string]string, error) {
 
 // archive is upkeep_bench's module archive: the catalog manifest beside
 // the Tryton module's files.
-func archive(version string) ([]byte, error) {
+func archive(version string, failing bool) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "downtime-archive-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	files, err := writeModule(dir, version)
+	files, err := writeModule(dir, version, failing)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +129,7 @@ type centralRepo struct {
 	close     func()
 }
 
-func serveRepository(dir, trytond string) (*centralRepo, error) {
+func serveRepository(dir, trytond string, failing bool) (*centralRepo, error) {
 	res, err := repo.Init(filepath.Join(dir, "cr"), repo.InitOptions{BinBits: 2})
 	if err != nil {
 		return nil, err
@@ -138,7 +150,7 @@ func serveRepository(dir, trytond string) (*centralRepo, error) {
 		archives = append(archives, data)
 	}
 	for _, v := range []string{v1, v2} {
-		data, err := archive(v)
+		data, err := archive(v, failing && v == v2)
 		if err != nil {
 			return nil, err
 		}
@@ -162,6 +174,7 @@ func serveRepository(dir, trytond string) (*centralRepo, error) {
 // upkeep_bench activated.
 type base struct {
 	backend  string // "sqlite" or "postgresql"
+	rows     int    // records seeded into upkeep_bench
 	dir      string
 	overlay  string
 	passfile string
@@ -173,7 +186,7 @@ type base struct {
 // prepare makes the backend's base instance; rows seeds that many
 // upkeep_bench records.
 func prepare(work, backend string, pg *pgCluster, rows int) (*base, error) {
-	b := &base{backend: backend, dir: filepath.Join(work, backend+"-base"), pg: pg}
+	b := &base{backend: backend, rows: rows, dir: filepath.Join(work, fmt.Sprintf("%s-%d-base", backend, rows)), pg: pg}
 	b.overlay, b.passfile = filepath.Join(b.dir, "overlay"), filepath.Join(b.dir, "passfile")
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return nil, err
@@ -181,7 +194,7 @@ func prepare(work, backend string, pg *pgCluster, rows int) (*base, error) {
 	if _, err := tryton.EnsureOverlay(b.overlay, ""); err != nil {
 		return nil, err
 	}
-	if _, err := writeModule(filepath.Join(b.overlay, "trytond", "modules"), v1); err != nil {
+	if _, err := writeModule(filepath.Join(b.overlay, "trytond", "modules"), v1, false); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(b.passfile, []byte("admin-"+randHex(6)+"\n"), 0o600); err != nil {

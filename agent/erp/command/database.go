@@ -11,6 +11,15 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
 )
 
+// BackupRoom is the room a backup needs in dir, by its method (see
+// erp.BackupRoomer).
+func (a *Adapter) BackupRoom(ctx context.Context, dir string) (int64, error) {
+	if a.db.sqlite != "" {
+		return dbcopy.SQLiteRoom(a.db.sqlite, dir)
+	}
+	return a.db.postgres().BackupRoom(ctx, dir)
+}
+
 // BackupSize is the database's size: the SQLite file and its journals, or
 // pg_database_size.
 func (a *Adapter) BackupSize(ctx context.Context) (int64, error) {

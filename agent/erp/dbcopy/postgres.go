@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // The PostgreSQL backup methods, as erp.Backup.Method records them.
@@ -222,6 +223,7 @@ func (p Postgres) backupTemplate(ctx context.Context) (erp.Backup, error) {
 	if err := clone(ctx, conn, live, copyName, props); err != nil {
 		return erp.Backup{}, err
 	}
+	boundary("pg-cloned")
 	b, err := p.verifyCopy(ctx, conn, live, copyName)
 	if err != nil {
 		_ = dropDatabase(context.Background(), conn, copyName)
@@ -251,6 +253,7 @@ func (p Postgres) verifyCopy(ctx context.Context, conn *pgx.Conn, live, copyName
 	if err := allowConnections(ctx, conn, copyName, false); err != nil {
 		return erp.Backup{}, err
 	}
+	boundary("pg-closed")
 	return erp.Backup{Method: MethodPGTemplate, Database: copyName, Size: size, Checksum: sumCopy}, nil
 }
 
@@ -277,6 +280,7 @@ func (p Postgres) restoreTemplate(ctx context.Context, b erp.Backup) error {
 	if err := allowConnections(ctx, conn, b.Database, true); err != nil {
 		return err
 	}
+	boundary("pg-reopened")
 	sum, err := p.sumLike(ctx, b.Database, b.Checksum)
 	if err != nil {
 		return err
@@ -313,9 +317,11 @@ func swapIn(ctx context.Context, conn *pgx.Conn, from, live string) error {
 	if err := dropDatabase(ctx, conn, live); err != nil {
 		return err
 	}
+	boundary("pg-dropped")
 	if err := exec1(ctx, conn, "ALTER DATABASE "+ident(from)+" RENAME TO "+ident(live)); err != nil {
 		return err
 	}
+	boundary("pg-renamed")
 	if props != nil {
 		return props.apply(ctx, conn, live)
 	}
@@ -540,4 +546,48 @@ func fileCopy(ctx context.Context, conn *pgx.Conn, live string) string {
 		return ""
 	}
 	return " STRATEGY = FILE_COPY"
+}
+
+// BackupRoom is the room p's method needs in the backup folder: none for a
+// clone, which lives on the cluster; the database's size for a dump (its
+// upper bound: the dump is compressed). For a clone it checks the
+// cluster's own disk when it can see it (a local cluster whose
+// data_directory the role may read) and refuses when the database's size
+// is not free there.
+func (p Postgres) BackupRoom(ctx context.Context, _ string) (int64, error) {
+	size, err := p.Size(ctx)
+	if err != nil || p.method() == MethodPGDump {
+		return size, err
+	}
+	return 0, p.checkClusterRoom(ctx, size)
+}
+
+// checkClusterRoom refuses a clone of size bytes on a local cluster whose
+// disk has less free; a cluster it cannot see is not checked.
+func (p Postgres) checkClusterRoom(ctx context.Context, size int64) error {
+	cfg, _, err := p.live()
+	if err != nil {
+		return err
+	}
+	if h := cfg.Host; h != "localhost" && h != "127.0.0.1" && h != "::1" && !strings.HasPrefix(h, "/") {
+		return nil // another machine's disk
+	}
+	conn, err := p.admin(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	var dataDir string
+	if err := conn.QueryRow(ctx, "SELECT coalesce((SELECT setting FROM pg_settings WHERE name = 'data_directory'), '')").Scan(&dataDir); err != nil || dataDir == "" {
+		return nil // the role may not read it: PostgreSQL itself refuses a clone that does not fit
+	}
+	free, err := platform.FreeBytes(dataDir)
+	if err != nil {
+		return nil // a remote cluster, or one this user cannot stat
+	}
+	if free < size+size/10 {
+		return fmt.Errorf("dbcopy: the PostgreSQL data directory %s has %d MiB free, and the backup clone of the database needs about %d MiB there: free some room, or set pg_backup = %q to dump into the state folder instead",
+			dataDir, free>>20, (size+size/10)>>20, MethodPGDump)
+	}
+	return nil
 }

@@ -472,3 +472,62 @@ func TestCatalogSum(t *testing.T) {
 		t.Error("the shape digest did not change after a column and a table were added")
 	}
 }
+
+// TestPostgresBackupRoom: a clone needs no room in the backup folder, a
+// dump up to the database's size.
+func TestPostgresBackupRoom(t *testing.T) {
+	t.Parallel()
+	e := newPGEnv(t, sample...)
+	size, err := e.pg("").Size(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if room, err := e.pg(MethodPGTemplate).BackupRoom(ctxT(t), t.TempDir()); err != nil || room != 0 {
+		t.Errorf("pg-template BackupRoom = %d, %v; want 0", room, err)
+	}
+	if room, err := e.pg(MethodPGDump).BackupRoom(ctxT(t), t.TempDir()); err != nil || room != size {
+		t.Errorf("pg-dump BackupRoom = %d, %v; want the size %d", room, err, size)
+	}
+}
+
+// TestPostgresCopyLive: the rehearsal's copy is made while a session holds
+// a transaction open on the live database, has its content, owner,
+// settings and privileges, and DropCopy removes it but refuses live.
+func TestPostgresCopyLive(t *testing.T) {
+	t.Parallel()
+	e := newPGEnv(t, sample...)
+	superExec(t, "postgres", "ALTER DATABASE "+e.db+" SET work_mem TO '8MB'")
+	session, err := pgx.Connect(ctxT(t), e.url())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close(context.Background())
+	tx, err := session.Begin(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	p := e.pg("")
+	name := e.db + "_rehearsal"
+	if err := p.CopyLive(ctxT(t), e.db, t.TempDir()); err == nil {
+		t.Error("CopyLive onto the live database's own name succeeded")
+	}
+	if err := p.CopyLive(ctxT(t), name, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	copied := Postgres{URL: strings.TrimSuffix(e.url(), e.db) + name}
+	if got, want := checksum(t, copied), checksum(t, p); got != want {
+		t.Errorf("the copy's checksum %s, live %s", got, want)
+	}
+	if got, want := strings.ReplaceAll(propsOf(t, name), e.role, "DB"), propsOf(t, e.db); got != want {
+		t.Errorf("the copy's owner, settings and privileges %s, live %s", got, want)
+	}
+	if err := p.DropCopy(ctxT(t), e.db); err == nil {
+		t.Error("DropCopy dropped the live database")
+	}
+	for range 2 {
+		if err := p.DropCopy(ctxT(t), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
+	"github.com/upkeep-erp/upkeep/internal/cowfs"
 )
 
 func open(t *testing.T, path, params string) *sqlx.DB {
@@ -241,8 +243,8 @@ func TestBackupRefusesADamagedDatabase(t *testing.T) {
 	}
 	dir := t.TempDir()
 	_, err := dbcopy.BackupSQLite(t.Context(), live, dir)
-	if err == nil || !strings.Contains(err.Error(), "integrity_check") {
-		t.Fatalf("Backup of a damaged database = %v, want integrity_check to refuse it", err)
+	if err == nil || !strings.Contains(err.Error(), "quick_check") {
+		t.Fatalf("Backup of a damaged database = %v, want quick_check to refuse it", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("a failed backup left %d files", len(entries))
@@ -290,7 +292,58 @@ func TestSQLiteSize(t *testing.T) {
 	if err != nil || n != st.Size() {
 		t.Errorf("SQLiteSize = %d, %v; the file has %d bytes", n, err, st.Size())
 	}
+	if room, err := dbcopy.SQLiteRoom(live, t.TempDir()); err != nil || room != st.Size() && room != 0 {
+		t.Errorf("SQLiteRoom = %d, %v; want the size %d (a copy) or 0 (a clone)", room, err, st.Size())
+	}
 	if _, err := dbcopy.SQLiteSize(live + ".missing"); err == nil {
 		t.Error("SQLiteSize of a missing file succeeded")
+	}
+}
+
+// TestSQLiteBackupClonesOnBtrfs: on a filesystem with reflinks the backup
+// and the restore are clones, checked by size and header; a backup written
+// to since is refused with live untouched.
+func TestSQLiteBackupClonesOnBtrfs(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the test filesystem is a Linux loop mount")
+	}
+	dir := cowfs.Dir(t, 256<<20)
+	live := filepath.Join(dir, "erp.sqlite")
+	if err := os.Rename(makeDB(t, 2000), live); err != nil {
+		if err := os.WriteFile(live, read(t, makeDB(t, 2000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	orig := read(t, live)
+	backups := filepath.Join(dir, "backup")
+	if err := os.Mkdir(backups, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if room, err := dbcopy.SQLiteRoom(live, backups); err != nil || room != 0 {
+		t.Errorf("SQLiteRoom on btrfs = %d, %v; want 0 (a clone)", room, err)
+	}
+	b, err := dbcopy.BackupSQLite(t.Context(), live, backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.Checksum, "sqlite-header:") || !bytes.Equal(read(t, b.Path), orig) {
+		t.Fatalf("backup on btrfs = %+v; want a clone recorded by its header", b)
+	}
+	exec1(t, live, `UPDATE partner SET name = 'changed'`)
+	if err := dbcopy.RestoreSQLite(b, live); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(read(t, live), orig) {
+		t.Fatal("the restored database differs from the original")
+	}
+	exec1(t, b.Path, `UPDATE partner SET name = 'tampered' WHERE id = 5`)
+	exec1(t, live, `UPDATE partner SET name = 'changed'`)
+	before := read(t, live)
+	err = dbcopy.RestoreSQLite(b, live)
+	if err == nil || !strings.Contains(err.Error(), "written to since the backup") {
+		t.Fatalf("Restore of a backup written to = %v, want a refusal", err)
+	}
+	if !bytes.Equal(read(t, live), before) {
+		t.Error("a refused restore changed the live database")
 	}
 }

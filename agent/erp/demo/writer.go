@@ -68,6 +68,12 @@ func (w *Writer) dbPath() string { return demoerp.DBPath(w.dir) }
 // BackupSize returns the size of the database file.
 func (w *Writer) BackupSize(context.Context) (int64, error) { return dbcopy.SQLiteSize(w.dbPath()) }
 
+// BackupRoom is the room a backup needs in dir: none where the file is
+// cloned, else its size.
+func (w *Writer) BackupRoom(_ context.Context, dir string) (int64, error) {
+	return dbcopy.SQLiteRoom(w.dbPath(), dir)
+}
+
 // Backup copies the stopped instance's database file into dir and verifies it.
 func (w *Writer) Backup(ctx context.Context, dir string) (erp.Backup, error) {
 	return dbcopy.BackupSQLite(ctx, w.dbPath(), dir)

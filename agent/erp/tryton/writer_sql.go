@@ -108,6 +108,16 @@ func (w *Writer) BackupSize(ctx context.Context) (int64, error) {
 	return w.postgres().Size(ctx)
 }
 
+// BackupRoom implements erp.BackupRoomer: SQLite, nothing in dir when it
+// clones the file, else its size; PostgreSQL, nothing for a clone on the
+// cluster (whose own room it checks when it can), the size for a dump.
+func (w *Writer) BackupRoom(ctx context.Context, dir string) (int64, error) {
+	if w.db.backend == backendSQLite {
+		return dbcopy.SQLiteRoom(w.db.file, dir)
+	}
+	return w.postgres().BackupRoom(ctx, dir)
+}
+
 // Backup implements erp.Database: SQLite, a verified byte copy in dir;
 // PostgreSQL, a template clone or a pg_dump in dir (erp.tryton.pg_backup),
 // its checksum compared with the live database's.
