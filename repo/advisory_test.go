@@ -9,6 +9,7 @@ import (
 )
 
 func TestPublishStoresNotesAndAdvisories(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	manifest := "name = \"reports\"\nversion = \"0.9.1\"\nmaturity = \"beta\"\ndepends = [\"core=2.50.*\"]\n" +
@@ -34,6 +35,7 @@ func TestPublishStoresNotesAndAdvisories(t *testing.T) {
 }
 
 func TestAddAdvisorySignsAndAudits(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	adv := catalog.Advisory{ID: "UPK-2026-0007", Severity: catalog.SeverityCritical, Title: "Payment run skips the approval",

@@ -50,6 +50,7 @@ func BenchmarkServeNotModified(b *testing.B) {
 
 // BenchmarkPublishOne publishes one version into a 2,000-module catalog.
 func BenchmarkPublishOne(b *testing.B) {
+	ctx := b.Context()
 	s, _ := newTestStoreB(b)
 	var imp []ImportRelease
 	for _, r := range synth.Generate(synth.Config{Modules: 2000, VersionsPerModule: 10, Seed: 1}) {

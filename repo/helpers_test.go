@@ -3,7 +3,6 @@ package repo
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
-
-var ctx = context.Background()
 
 // clock is a controllable time source.
 type clock struct{ t time.Time }
@@ -50,6 +47,7 @@ func publishSample(t testing.TB, s *Store) {
 }
 
 func mustPublish(t testing.TB, s *Store, m sample.Module) *Published {
+	ctx := t.Context()
 	t.Helper()
 	data, err := m.Archive()
 	if err != nil {
@@ -68,6 +66,7 @@ func mod(name, version string, deps ...string) sample.Module {
 
 // placements returns "module version" -> repositories, from List.
 func placements(t *testing.T, s *Store) map[string]string {
+	ctx := t.Context()
 	t.Helper()
 	mods, err := s.List(ctx, "")
 	if err != nil {

@@ -23,6 +23,7 @@ type privateFixture struct {
 }
 
 func newPrivateFixture(t *testing.T) *privateFixture {
+	ctx := t.Context()
 	t.Helper()
 	s, c := newTestStore(t)
 	publishSample(t, s)
@@ -47,6 +48,7 @@ func newPrivateFixture(t *testing.T) *privateFixture {
 }
 
 func (f *privateFixture) token(t *testing.T, spec TokenSpec) string {
+	ctx := t.Context()
 	t.Helper()
 	tok, err := f.s.AddToken(ctx, spec, admin)
 	if err != nil {
@@ -76,6 +78,7 @@ func (f *privateFixture) get(t *testing.T, path, token string) (int, string, str
 // wrong scope, a revoked and an expired token are refused; public reads
 // stay open and public listings do not name private versions.
 func TestPrivateRepositoryGatedOverHTTP(t *testing.T) {
+	ctx := t.Context()
 	f := newPrivateFixture(t)
 	reader := f.token(t, TokenSpec{Name: "acme-prod", Role: RoleReader, Repositories: []string{"acme"}})
 	wrong := f.token(t, TokenSpec{Name: "other-prod", Role: RoleReader, Repositories: []string{"other"}})
@@ -158,6 +161,7 @@ func targetStored(t *testing.T, s *Store, repository, path string) string {
 // tokens need private repositories; the static export leaves private
 // repositories out or refuses them.
 func TestPrivateVersionsStayPrivate(t *testing.T) {
+	ctx := t.Context()
 	f := newPrivateFixture(t)
 	mustPublish(t, f.s, sample.Module{Name: "core", Version: "3.1.0", Core: true, DefaultUpgrade: true, Maturity: "beta", UpgradeFrom: "3.0.0"})
 	ext, err := f.s.Extend(ctx, "acme-payroll", "1.0.0", mustDeps(t, "core>=2.50.0,<3.2"), admin)

@@ -28,6 +28,7 @@ func timestampSigner(t *testing.T, s *Store, repository string) string {
 }
 
 func TestRotateRoot(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	keys := filepath.Join(s.Dir(), keysDir)
@@ -89,6 +90,7 @@ func TestRotateRoot(t *testing.T) {
 // TestRotationSeenByAnotherProcess: a server's store signs with the new
 // online key once another process rotated it.
 func TestRotationSeenByAnotherProcess(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	other, err := Open(s.Dir(), Options{})
@@ -109,6 +111,7 @@ func TestRotationSeenByAnotherProcess(t *testing.T) {
 // TestInterruptedRotationHeals: keys a crash left as *.new are put in place
 // when the published root names them, and dropped when it does not.
 func TestInterruptedRotationHeals(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	keys := filepath.Join(s.Dir(), keysDir)
 	before := readFileT(t, filepath.Join(keys, onlineKey))

@@ -35,6 +35,7 @@ func TestInitKeepsKeysPrivate(t *testing.T) {
 }
 
 func TestServeSeesAnotherProcessPublishAtOnce(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	h, err := NewServer(s, nil)
@@ -94,6 +95,7 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 }
 
 func TestOversizedUploadIs413(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	s.limits.MaxArchiveSize = 1024
 	tok, err := s.AddToken(ctx, TokenSpec{Name: "ci", Role: RoleAdmin}, admin)

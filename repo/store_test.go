@@ -61,6 +61,7 @@ func TestNewCoreSeriesWidensOpenDependents(t *testing.T) {
 }
 
 func TestPublishRejectsAndLeavesStateUnchanged(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	valid := func(name, version string, deps ...string) []byte {
@@ -118,6 +119,7 @@ func TestPublishRejectsAndLeavesStateUnchanged(t *testing.T) {
 }
 
 func TestCycleIsNamed(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	mustPublish(t, s, mod("a", "1.0.0", "core>=2.50.0"))
@@ -130,6 +132,7 @@ func TestCycleIsNamed(t *testing.T) {
 }
 
 func TestExtendWidensAndPublishesNewVersion(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	deps := mustDeps(t, "core>=2.50.0,<3.1")
@@ -159,6 +162,7 @@ func TestExtendWidensAndPublishesNewVersion(t *testing.T) {
 }
 
 func TestExtendRefusesNarrowingAndNonAdmins(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	before := fingerprint(t, s)
@@ -185,6 +189,7 @@ func TestExtendRefusesNarrowingAndNonAdmins(t *testing.T) {
 }
 
 func TestMaturityAndDefaultUpgradeReachListings(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	if err := s.SetMaturity(ctx, "reports", "0.9.0", catalog.MaturityQAApproved, admin); err != nil {
@@ -212,6 +217,7 @@ func TestMaturityAndDefaultUpgradeReachListings(t *testing.T) {
 }
 
 func TestConcurrentPublishesNeverTearMetadata(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	other, err := Open(s.Dir(), Options{}) // a second "process": its own connections and lock descriptor
@@ -256,6 +262,7 @@ func TestConcurrentPublishesNeverTearMetadata(t *testing.T) {
 }
 
 func TestRenewResignsBeforeExpiry(t *testing.T) {
+	ctx := t.Context()
 	s, c := newTestStore(t)
 	publishSample(t, s)
 	if done, _ := s.Renew(ctx); len(done) != 0 {
@@ -275,6 +282,7 @@ func TestRenewResignsBeforeExpiry(t *testing.T) {
 }
 
 func TestPruneDropsOnlySupersededDocuments(t *testing.T) {
+	ctx := t.Context()
 	s, c := newTestStore(t)
 	publishSample(t, s)
 	mustPublish(t, s, mod("warehouse", "1.0.1", "core>=2.50.20"))
@@ -288,6 +296,7 @@ func TestPruneDropsOnlySupersededDocuments(t *testing.T) {
 }
 
 func TestHostileEntriesNeverReachDisk(t *testing.T) {
+	ctx := t.Context()
 	s, _ := newTestStore(t)
 	publishSample(t, s)
 	var buf bytes.Buffer

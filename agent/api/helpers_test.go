@@ -17,8 +17,6 @@ import (
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
-var ctx = context.Background()
-
 const confText = `[erp]
 kind = "demo"
 demo.dir = "erp"
@@ -64,6 +62,7 @@ func newBackend(t *testing.T, dir string) *backend.Backend {
 // serve serves b on a real unix socket in dir with the socket's group, and
 // returns the socket's path and the server.
 func serve(t *testing.T, dir string, b api.Backend, o api.Options, group string) (string, *api.Server) {
+	ctx := t.Context()
 	t.Helper()
 	srv, err := api.NewServer(b, o)
 	if err != nil {

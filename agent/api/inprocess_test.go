@@ -15,6 +15,7 @@ import (
 // credentials, is refused acting when the caller may only read, and gets
 // typed errors; after stop it reaches nothing.
 func TestInProcessServesTheSameAPIToItsCaller(t *testing.T) {
+	ctx := t.Context()
 	b := newBackend(t, t.TempDir())
 	cl, stop, err := api.InProcess(b, api.Caller{User: "ann", UID: "1000", CanAct: true, Client: "cli"}, api.Options{})
 	if err != nil {
@@ -49,6 +50,7 @@ func TestInProcessServesTheSameAPIToItsCaller(t *testing.T) {
 // TestPlanChangedTravelsAsItsOwnCode: a conflict about a changed plan
 // keeps its code across the wire, other conflicts have none.
 func TestPlanChangedTravelsAsItsOwnCode(t *testing.T) {
+	ctx := t.Context()
 	for _, sent := range []*api.ConflictError{
 		{Message: "the plan changed", Code: api.CodePlanChanged},
 		{Message: "another apply is running", RunID: "3"},

@@ -49,6 +49,7 @@ const childEnv = "UPKEEP_API_CHILD_SOCKET"
 // TestChildClient is the child's side: it runs only when the parent test
 // starts this binary as nobody.
 func TestChildClient(t *testing.T) {
+	ctx := t.Context()
 	sock := os.Getenv(childEnv)
 	if sock == "" {
 		t.Skip("run by TestReadOnlyCallersAreRealProcessesAsNobody")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRootMayActAndIsIdentifiedByItsCredentials(t *testing.T) {
+	ctx := t.Context()
 	if os.Geteuid() != 0 {
 		t.Skip("the test process must be root")
 	}
@@ -95,6 +96,7 @@ func TestMethodsUnknownRoutesAndBodiesAreChecked(t *testing.T) {
 }
 
 func TestClientErrorsAreTyped(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	sock, _ := serve(t, dir, newBackend(t, dir), api.Options{}, "")
 	c := &api.Client{Path: sock}
@@ -121,6 +123,7 @@ func TestClientErrorsAreTyped(t *testing.T) {
 }
 
 func TestTheZeroClientUsesTheDefaultPath(t *testing.T) {
+	ctx := t.Context()
 	var zero api.Client
 	_, err := zero.Status(ctx)
 	switch kind(err) {
@@ -137,6 +140,7 @@ func TestTheZeroClientUsesTheDefaultPath(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestSettingsAreValidatedThenSaved(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	sock, _ := serve(t, dir, newBackend(t, dir), api.Options{}, "")
 	c := &api.Client{Path: sock}
@@ -166,6 +170,7 @@ func TestSettingsAreValidatedThenSaved(t *testing.T) {
 }
 
 func TestClientsNameThemselvesAndBadNamesAreRefused(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	sock, _ := serve(t, dir, newBackend(t, dir), api.Options{}, "")
 	st, err := (&api.Client{Path: sock, Name: "tray"}).Status(ctx)

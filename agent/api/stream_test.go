@@ -70,6 +70,7 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 }
 
 func TestRunProgressStreamsEventByEvent(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	f := newFeeding(t, dir)
 	sock, _ := serve(t, dir, f, api.Options{}, "")
@@ -100,6 +101,7 @@ func TestRunProgressStreamsEventByEvent(t *testing.T) {
 }
 
 func TestShutdownEndsEventStreams(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	f := newFeeding(t, dir)
 	sock, srv := serve(t, dir, f, api.Options{}, "")
@@ -122,6 +124,7 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 }
 
 func TestAStreamOutlivesItsWatcher(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	f := newFeeding(t, dir)
 	sock, _ := serve(t, dir, f, api.Options{}, "")

@@ -163,6 +163,7 @@ func selfSigned(t *testing.T) (server, client *tls.Config) {
 }
 
 func TestMailOverSTARTTLSWithAuth(t *testing.T) {
+	ctx := t.Context()
 	serverTLS, clientTLS := selfSigned(t)
 	srv := startSMTP(t, "127.0.0.1:0", &smtpServer{tls: serverTLS, user: "upkeep", pass: "pw"})
 	host, port := srv.hostPort()
@@ -209,6 +210,7 @@ Sent by the Upkeep agent. ` + "`upkeep status`" + ` lists every event.
 }
 
 func TestMailPlainWithoutAuth(t *testing.T) {
+	ctx := t.Context()
 	srv := startSMTP(t, "127.0.0.1:0", &smtpServer{})
 	host, port := srv.hostPort()
 	m := &Mail{Host: host, Port: port, From: "upkeep@erp1.example", To: []string{"admin@example.com"}}
@@ -221,6 +223,7 @@ func TestMailPlainWithoutAuth(t *testing.T) {
 }
 
 func TestMailErrorsSayWhatToDo(t *testing.T) {
+	ctx := t.Context()
 	serverTLS, clientTLS := selfSigned(t)
 	srv := startSMTP(t, "127.0.0.1:0", &smtpServer{tls: serverTLS, user: "upkeep", pass: "pw", rejectRcpt: "nobody"})
 	host, port := srv.hostPort()
@@ -248,6 +251,7 @@ func TestMailErrorsSayWhatToDo(t *testing.T) {
 
 // A password is never sent over a connection without TLS to another host.
 func TestMailRefusesPasswordInClear(t *testing.T) {
+	ctx := t.Context()
 	srv := startSMTP(t, "127.0.0.2:0", &smtpServer{user: "upkeep", pass: "pw"})
 	host, port := srv.hostPort()
 	m := &Mail{Host: host, Port: port, From: "upkeep@erp1.example", To: []string{"admin@example.com"}, User: "upkeep", Password: "pw"}
@@ -258,6 +262,7 @@ func TestMailRefusesPasswordInClear(t *testing.T) {
 }
 
 func TestMailTimeout(t *testing.T) {
+	ctx := t.Context()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,7 @@ func TestFromConfig(t *testing.T) {
 
 // Every channel is tried; the error names the one that failed.
 func TestNotifierSendsToEveryChannel(t *testing.T) {
+	ctx := t.Context()
 	hook, _ := hookServer(t, http.StatusBadGateway)
 	srv := startSMTP(t, "127.0.0.1:0", &smtpServer{})
 	host, port := srv.hostPort()

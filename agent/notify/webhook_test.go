@@ -14,8 +14,6 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/store"
 )
 
-var ctx = context.Background()
-
 var sample = []store.Event{
 	{ID: 7, At: "2026-03-24T11:14:59Z", Kind: store.EventPatches, Level: store.LevelInfo, Title: "New patch: arp 1.4.0.1",
 		Body: "  arp 1.4.0 → 1.4.0.1 (patch, confirmed-stable, repository 2.50): Fix rounding\n", NewsKey: "patches:arp@1.4.0.1", Notify: true},
@@ -42,6 +40,7 @@ func hookServer(t *testing.T, status int) (*httptest.Server, chan captured) {
 }
 
 func TestWebhookPostsSignedJSON(t *testing.T) {
+	ctx := t.Context()
 	srv, got := hookServer(t, http.StatusNoContent)
 	now := time.Unix(1774350000, 0)
 	w := &Webhook{URL: srv.URL, Secret: []byte("s3cret"), Now: func() time.Time { return now }}
@@ -79,6 +78,7 @@ func TestWebhookPostsSignedJSON(t *testing.T) {
 }
 
 func TestWebhookErrorsSayWhatToDo(t *testing.T) {
+	ctx := t.Context()
 	for status, want := range map[int]string{
 		http.StatusInternalServerError: "HTTP 500 receiver says hi; the receiver failed",
 		http.StatusFound:               "the webhook redirects: give its final URL",
@@ -98,6 +98,7 @@ func TestWebhookErrorsSayWhatToDo(t *testing.T) {
 }
 
 func TestWebhookTimeout(t *testing.T) {
+	ctx := t.Context()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

@@ -16,6 +16,7 @@ import (
 // timestamp is unreachable (exit 3), naming the URL and what was too slow;
 // one whose timestamp is over its cap is untrusted (exit 5).
 func TestSlowOrOversizedRepositoryIsClassed(t *testing.T) {
+	ctx := t.Context()
 	r, c, _, _ := scanning(t)
 	_, st, _ := setup(t, r.url) // a fresh state: no cached metadata
 	c.State = config.State{Dir: t.TempDir()}

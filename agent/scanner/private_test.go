@@ -22,6 +22,7 @@ import (
 // a revoked or an expired one, the scan fails as a repository error
 // (exit 3) that says what to do.
 func TestGatedPrivateRepositoryOverHTTP(t *testing.T) {
+	ctx := t.Context()
 	r, c, st, _ := scanning(t)
 	admin := repo.LocalActor("test")
 	for _, name := range []string{"acme", "other"} {

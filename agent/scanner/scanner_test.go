@@ -1,7 +1,6 @@
 package scanner_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 	"github.com/upkeep-erp/upkeep/demoerp"
 	"github.com/upkeep-erp/upkeep/repo/sample"
 )
-
-var ctx = context.Background()
 
 // setup is a demo ERP instance, a configuration naming repoURL, and the store.
 func setup(t *testing.T, repoURL string) (*config.Config, *store.Store, string) {
@@ -51,6 +48,7 @@ func setup(t *testing.T, repoURL string) (*config.Config, *store.Store, string) 
 // TestScanErrorsAreClassed: a caller tells a configuration problem, an
 // unreadable ERP and an unreachable repository apart.
 func TestScanErrorsAreClassed(t *testing.T) {
+	ctx := t.Context()
 	c, st, dir := setup(t, "http://127.0.0.1:1")
 	r, err := demo.New(demo.Config{Dir: c.ERP.Demo.Dir})
 	if err != nil {

@@ -70,6 +70,7 @@ func serve(t *testing.T) (*served, []byte) {
 }
 
 func (r *served) publish(t *testing.T, m sample.Module) {
+	ctx := t.Context()
 	t.Helper()
 	data, err := m.Archive()
 	if err != nil {
@@ -91,6 +92,7 @@ func (r *served) requests() []string {
 
 // scanning is an instance subscribed to a served repository.
 func scanning(t *testing.T) (*served, *config.Config, *store.Store, func() *scan.Report) {
+	ctx := t.Context()
 	t.Helper()
 	r, root := serve(t)
 	c, st, dir := setup(t, r.url)
@@ -146,6 +148,7 @@ func TestRepeatedScansKeepVerifiedMetadata(t *testing.T) {
 // decision of the admin, shows in the next scan; an unchanged report adds
 // no row to the scan history.
 func TestRepeatedScansSeeChanges(t *testing.T) {
+	ctx := t.Context()
 	t.Parallel()
 	r, _, st, scanNow := scanning(t)
 	scanNow()

@@ -9,6 +9,7 @@ import (
 )
 
 func TestEventsSameNewsIsRecordedOnce(t *testing.T) {
+	ctx := t.Context()
 	l := NewEvents(open(t))
 	ch, cancel := l.Subscribe(8)
 	defer cancel()
@@ -47,6 +48,7 @@ func TestEventsSameNewsIsRecordedOnce(t *testing.T) {
 }
 
 func TestEventsRejectBadInput(t *testing.T) {
+	ctx := t.Context()
 	l := NewEvents(open(t))
 	for _, e := range []Event{
 		{Kind: "", Title: "x"},
@@ -68,6 +70,7 @@ func TestEventsRejectBadInput(t *testing.T) {
 }
 
 func TestEventsUnsentAndMarkSent(t *testing.T) {
+	ctx := t.Context()
 	l := NewEvents(open(t)) // the store's clock says 2026-11-22T03:00:00Z
 	a, _, _ := l.Add(ctx, Event{Kind: EventPatches, Title: "a", Notify: true})
 	l.Add(ctx, Event{Kind: EventNothingNew, Title: "quiet", Notify: false})
@@ -104,6 +107,7 @@ func TestEventsUnsentAndMarkSent(t *testing.T) {
 }
 
 func TestEventsSubscribersFanOutAndSlowOnesAreDropped(t *testing.T) {
+	ctx := t.Context()
 	l := NewEvents(open(t))
 	const n = 50
 	var wg sync.WaitGroup

@@ -17,6 +17,7 @@ import (
 )
 
 func TestRunJournal(t *testing.T) {
+	ctx := t.Context()
 	s := open(t)
 	id, err := s.StartRun(ctx, KindApply, "abc", []byte(`{"hash":"abc"}`))
 	if err != nil {
@@ -74,6 +75,7 @@ func TestRunJournal(t *testing.T) {
 }
 
 func TestFinishRunRecordsTheLedgerAtomically(t *testing.T) {
+	ctx := t.Context()
 	s := open(t)
 	id, _ := s.StartRun(ctx, KindApply, "h", []byte(`{}`))
 	bad := []LedgerEntry{{Module: "arp", Version: "1.4.0", Action: "updated"}, {Module: "core", Version: "2.50.22", Action: "bogus"}}
@@ -111,6 +113,7 @@ func TestStoreIsDurable(t *testing.T) {
 // TestJournalSurvivesSIGKILL begins a step in a child process that then
 // kills itself with SIGKILL: the step is in the journal when it is reopened.
 func TestJournalSurvivesSIGKILL(t *testing.T) {
+	ctx := t.Context()
 	if dir := os.Getenv("STORE_TEST_KILL_DIR"); dir != "" {
 		s, err := Open(dir, nil)
 		if err != nil {
@@ -159,6 +162,7 @@ func must(t *testing.T, err error) {
 }
 
 func TestRunsRecordWhoStartedThem(t *testing.T) {
+	ctx := t.Context()
 	s := open(t)
 	id, err := s.StartRun(WithRunBy(ctx, "alice"), KindApply, "h1", []byte(`{}`))
 	if err != nil {
@@ -181,6 +185,7 @@ func TestRunsRecordWhoStartedThem(t *testing.T) {
 // TestRunsFromBeforeTheByColumnKeepTheirHistory opens a database made by
 // the migrations before 004 with a run in it.
 func TestRunsFromBeforeTheByColumnKeepTheirHistory(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	db, err := sqlx.Open("sqlite3", "file:"+filepath.Join(dir, File))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 // TestSameReportAgainMovesItsTime: saving the report the last scan saved
 // moves that scan's time and adds no row; any other report is a new scan.
 func TestSameReportAgainMovesItsTime(t *testing.T) {
+	ctx := t.Context()
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	s, err := Open(t.TempDir(), func() time.Time { return at })
 	if err != nil {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/upkeep-erp/upkeep/catalog"
 )
-
-var ctx = context.Background()
 
 func open(t *testing.T) *Store {
 	t.Helper()
@@ -26,6 +23,7 @@ func open(t *testing.T) *Store {
 }
 
 func TestDefaultUpgradeOverrides(t *testing.T) {
+	ctx := t.Context()
 	s := open(t)
 	for _, c := range []struct {
 		module string
@@ -53,6 +51,7 @@ func TestDefaultUpgradeOverrides(t *testing.T) {
 }
 
 func TestHolds(t *testing.T) {
+	ctx := t.Context()
 	s := open(t)
 	if err := s.Hold(ctx, "reports", "custom patches", "admin"); err != nil {
 		t.Fatal(err)
@@ -70,6 +69,7 @@ func TestHolds(t *testing.T) {
 }
 
 func TestRelaxationsAndLedger(t *testing.T) {
+	ctx := t.Context()
 	s := open(t)
 	if err := s.Relax(ctx, "localization-es", "core", catalog.EnforceMajor, "admin"); err != nil {
 		t.Fatal(err)
@@ -95,6 +95,7 @@ func TestRelaxationsAndLedger(t *testing.T) {
 }
 
 func TestScansAndReopen(t *testing.T) {
+	ctx := t.Context()
 	dir := t.TempDir()
 	s, err := Open(dir, nil)
 	if err != nil {
