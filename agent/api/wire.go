@@ -46,6 +46,9 @@ type Status struct {
 	Schedule *ScheduleInfo `json:"schedule,omitempty"` // the running schedule; absent when no agent runs one
 	Caller   Caller        `json:"caller"`             // filled in by the server
 	Notes    []string      `json:"notes,omitempty"`    // what the agent wants a person to know
+	// Exposed are the known security holes the last scan found in the
+	// installed versions and its proposed changes leave open.
+	Exposed []scan.Exposure `json:"exposed,omitempty"`
 }
 
 // ScheduleInfo is the schedule the agent runs, in GET /v1/status.
@@ -57,6 +60,7 @@ type ScheduleInfo struct {
 	Patches          string    `json:"patches"`           // the policy: notify, stage or apply
 	Updates          string    `json:"updates"`           // notify or stage
 	Upgrades         string    `json:"upgrades"`          // notify or stage
+	Security         string    `json:"security"`          // security fixes: notify (at once, urgent) or apply (in a window)
 	RequireRehearsal bool      `json:"require_rehearsal,omitempty"`
 	NextScan         time.Time `json:"next_scan,omitzero"`
 	NextWindow       time.Time `json:"next_window,omitzero"` // when the next window opens (now, when one is open)

@@ -274,6 +274,7 @@ type SchedulePolicy struct {
 	Patches          string `toml:"patches"`           // default notify
 	Updates          string `toml:"updates"`           // notify or stage; default notify
 	Upgrades         string `toml:"upgrades"`          // notify or stage; default notify
+	Security         string `toml:"security"`          // patches and updates fixing a security advisory: notify (at once, urgent; the default) or apply (inside a maintenance window)
 	RequireRehearsal bool   `toml:"require_rehearsal"` // every apply needs a passed rehearsal of the same plan: a silent one rehearses first, upkeep apply refuses
 }
 

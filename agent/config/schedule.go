@@ -20,7 +20,7 @@ func (s *Schedule) defaults() {
 			s.Jitter.Duration = schedule.JitterFor(period)
 		}
 	}
-	for _, p := range []*string{&s.Policy.Patches, &s.Policy.Updates, &s.Policy.Upgrades} {
+	for _, p := range []*string{&s.Policy.Patches, &s.Policy.Updates, &s.Policy.Upgrades, &s.Policy.Security} {
 		if *p == "" {
 			*p = schedule.Notify.String()
 		}
@@ -45,7 +45,7 @@ func (s Schedule) Spec() (schedule.Spec, error) {
 		in  string
 		out *schedule.Action
 	}{{"patches", s.Policy.Patches, &spec.Policy.Patches}, {"updates", s.Policy.Updates, &spec.Policy.Updates},
-		{"upgrades", s.Policy.Upgrades, &spec.Policy.Upgrades}} {
+		{"upgrades", s.Policy.Upgrades, &spec.Policy.Upgrades}, {"security", s.Policy.Security, &spec.Policy.Security}} {
 		if *p.out, err = schedule.ParseAction(p.in); err != nil {
 			return spec, fmt.Errorf("schedule.policy.%s: %w", p.key, err)
 		}

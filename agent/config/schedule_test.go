@@ -103,3 +103,22 @@ func TestBadScheduleOrNotifyNamesTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestSchedulePolicySecurity(t *testing.T) {
+	c, err := Parse([]byte(demo+"[schedule]\nwindows = [\"Sat 02:00-04:00\"]\n[schedule.policy]\nsecurity = \"apply\"\n"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := c.Schedule.Spec()
+	if err != nil || spec.Policy.Security != schedule.Apply || spec.Policy.Patches != schedule.Notify {
+		t.Fatalf("spec %+v, %v", spec.Policy, err)
+	}
+	for body, want := range map[string]string{
+		"[schedule.policy]\nsecurity = \"apply\"\n":  `policy.security = "apply" needs a maintenance window`,
+		"[schedule.policy]\nsecurity = \"always\"\n": `schedule.policy.security: "always": say notify`,
+	} {
+		if _, err := Parse([]byte(demo+body), t.TempDir()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
+}

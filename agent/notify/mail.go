@@ -173,6 +173,10 @@ func (m *Mail) message(host string, events []store.Event) ([]byte, error) {
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
 	header("Auto-Submitted", "auto-generated")
+	if Urgent(events) {
+		header("Importance", "high")
+		header("X-Priority", "1 (Highest)")
+	}
 	b.WriteString("\r\n")
 	qp := quotedprintable.NewWriter(&b)
 	if _, err := qp.Write([]byte(strings.ReplaceAll(Report(host, events, m.Location), "\n", "\r\n"))); err != nil {

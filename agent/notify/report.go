@@ -13,15 +13,28 @@ import (
 func Subject(host string, events []store.Event) string {
 	top := events[0]
 	for _, e := range events[1:] {
-		if rank(e.Level) > rank(top.Level) {
+		if rank(e.Level) > rank(top.Level) || rank(e.Level) == rank(top.Level) && e.Urgent() && !top.Urgent() {
 			top = e
 		}
 	}
 	s := fmt.Sprintf("[upkeep %s] %s", helloName(host), top.Title)
+	if Urgent(events) && !top.Urgent() {
+		s = fmt.Sprintf("[upkeep %s] [URGENT] %s", helloName(host), top.Title)
+	}
 	if len(events) > 1 {
 		s += fmt.Sprintf(" (and %d more)", len(events)-1)
 	}
 	return store.OneLine(s, 180)
+}
+
+// Urgent reports whether some event is urgent (store.Event.Urgent).
+func Urgent(events []store.Event) bool {
+	for _, e := range events {
+		if e.Urgent() {
+			return true
+		}
+	}
+	return false
 }
 
 func rank(level string) int {

@@ -41,12 +41,13 @@ type Webhook struct {
 // receiver that must not act twice skips event ids it has seen.
 type Payload struct {
 	Host   string        `json:"host"`
+	Urgent bool          `json:"urgent"` // some event is a security fix or an exposure
 	Events []store.Event `json:"events"`
 }
 
 // Send posts the events in one request; any answer but 2xx is an error.
 func (w *Webhook) Send(ctx context.Context, host string, events []store.Event) error {
-	body, err := json.Marshal(Payload{Host: host, Events: events})
+	body, err := json.Marshal(Payload{Host: host, Urgent: Urgent(events), Events: events})
 	if err != nil {
 		return fmt.Errorf("webhook: encode events: %w", err)
 	}

@@ -67,6 +67,9 @@ type PlannedChange struct {
 	// (Script.AppliesTo(From, To)), ordered by To then Path; none for a new module.
 	Pre  []catalog.Script `json:"pre"`
 	Post []catalog.Script `json:"post"`
+	// Fixes are the security advisories the change closes (not hashed: an
+	// advisory added later does not change what is applied).
+	Fixes []catalog.Advisory `json:"fixes,omitempty"`
 }
 
 // Plan turns the scan into a plan. With no options it is the report's
@@ -268,6 +271,9 @@ func (sc *scanner) plannedChange(stage, k, f, t int) PlannedChange {
 		Archive: set.archive(rel), Pre: []catalog.Script{}, Post: []catalog.Script{}}
 	if f == 0 {
 		return pc
+	}
+	if len(set.infos) > 0 {
+		pc.Fixes = sc.p.idx.fixesBetween(c.Module, c.From, c.To)
 	}
 	for _, s := range set.scriptsOf(rel) {
 		if !s.AppliesTo(c.From, c.To) {

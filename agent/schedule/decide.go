@@ -5,7 +5,6 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/store"
-	"github.com/upkeep-erp/upkeep/catalog"
 )
 
 // Input is what Decide looks at after a scan.
@@ -53,15 +52,15 @@ func failureKeys(p *scan.Plan) []string {
 }
 
 // PlanAction is what the policy allows for a whole plan: the most cautious
-// action among its changes. Only a plan of patches alone, disabling
-// nothing, can be applied silently.
+// action among its changes. Only a plan of patches and (with security =
+// "apply") security fixes alone, disabling nothing, can be applied silently.
 func PlanAction(p *scan.Plan, pol Policy) Action {
 	if p == nil || len(p.Changes) == 0 || len(p.Disable) > 0 {
 		return Notify
 	}
 	a := Apply
 	for _, c := range p.Changes {
-		a = min(a, pol.For(c.Kind))
+		a = min(a, pol.ForChange(c))
 	}
 	return a
 }
@@ -109,12 +108,12 @@ func notAppliedWhy(p *scan.Plan, pol Policy) string {
 	}
 	others := 0
 	for _, c := range p.Changes {
-		if c.Kind != catalog.KindPatch {
+		if pol.ForChange(c) < Apply {
 			others++
 		}
 	}
-	if pol.Patches == Apply && others > 0 {
-		return fmt.Sprintf("the plan holds %d change(s) other than patches, which the schedule never applies on its own: "+
+	if (pol.Patches == Apply || pol.Security == Apply) && others > 0 {
+		return fmt.Sprintf("the plan holds %d change(s) other than patches and security fixes, which the schedule never applies on its own: "+
 			"apply the plan by hand, or hold those modules so the patches can go alone", others)
 	}
 	return fmt.Sprintf("the policy says %s for %s", PlanAction(p, pol), planWords(p))

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/store"
@@ -203,5 +204,51 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	if _, err := ParseAction("auto"); err == nil {
 		t.Error("ParseAction accepted auto")
+	}
+}
+
+func TestDecideSecurityFixes(t *testing.T) {
+	hole := catalog.Advisory{ID: "UPK-1", Severity: catalog.SeverityCritical, Title: "t", Affects: catalog.MustParseConstraint("<1.5.0")}
+	fix := cand("arp", "1.4.0", "1.5.0", catalog.KindUpdate)
+	fix.Fixes = []catalog.Advisory{hole}
+	upgrade := cand("core", "2.50.21", "3.0.0", catalog.KindUpgrade)
+	upgrade.Fixes = []catalog.Advisory{hole}
+	withFixes := func(r *scan.Report) *scan.Plan {
+		p := planOf(r)
+		for i := range p.Changes {
+			p.Changes[i].Fixes = r.Target[i].Fixes
+		}
+		return p
+	}
+	fixes := rep(fix)
+	fixes.Target[0].Fixes = fix.Fixes
+	up := rep(upgrade)
+	up.Target[0].Fixes = upgrade.Fixes
+	for _, c := range []struct {
+		name string
+		in   Input
+		want Decision
+	}{
+		{"notify by default", Input{Report: fixes, Plan: withFixes(fixes), InWindow: true}, Decision{Action: Notify}},
+		{"apply in the window", Input{Report: fixes, Plan: withFixes(fixes), Policy: Policy{Security: Apply}, InWindow: true, Staged: true},
+			Decision{Action: Apply, Apply: true}},
+		{"rehearsal gate", Input{Report: fixes, Plan: withFixes(fixes), Policy: Policy{Security: Apply, RequireRehearsal: true}, InWindow: true, Staged: true},
+			Decision{Action: Apply, Apply: true, Rehearse: true}},
+		{"outside the window", Input{Report: fixes, Plan: withFixes(fixes), Policy: Policy{Security: Apply}},
+			Decision{Action: Apply, Stage: true, WaitForWindow: true}},
+		{"never an upgrade", Input{Report: up, Plan: withFixes(up), Policy: Policy{Security: Apply, Upgrades: Stage}, InWindow: true},
+			Decision{Action: Stage, Stage: true}},
+	} {
+		got := Decide(c.in)
+		if len(got.News) == 0 || got.News[0].Kind != store.EventSecurity || !got.News[0].Urgent() {
+			t.Errorf("%s: news %+v, want the urgent security event first", c.name, got.News)
+		}
+		got.News, got.Why = nil, ""
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: decision %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	if err := (Spec{Every: time.Hour, Policy: Policy{Security: Apply}}).Validate(); err == nil || !strings.Contains(err.Error(), "policy.security = \"apply\" needs a maintenance window") {
+		t.Errorf("security apply without windows: %v", err)
 	}
 }

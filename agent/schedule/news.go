@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ func News(r *scan.Report) []store.Event {
 	add(store.EventBlocked, store.LevelWarning, r.NotApplicable,
 		"Cannot be applied as things stand", "%d versions cannot be applied as things stand")
 	out = append(out, reinstallable(r.Disabled)...)
+	out = append(security(r), out...)
 	if len(out) > 0 && len(r.Warnings) > 0 {
 		out[0].Body += "\nWarnings:\n  " + strings.Join(r.Warnings, "\n  ") + "\n"
 	}
@@ -57,6 +59,72 @@ func News(r *scan.Report) []store.Event {
 			NewsKey: newsKey(store.EventNothingNew, inst), Notify: false})
 	}
 	return out
+}
+
+// security is the urgent news: the newer versions that fix security
+// advisories (one event for them all), and the advisories the installed
+// versions stay exposed to (another).
+func security(r *scan.Report) []store.Event {
+	var fixes []scan.Candidate
+	for _, cs := range [][]scan.Candidate{r.Patches, r.Updates, r.Upgrades, r.UpgradeNotices, r.NotApplicable} {
+		for _, c := range cs {
+			if len(c.Fixes) > 0 {
+				fixes = append(fixes, c)
+			}
+		}
+	}
+	var out []store.Event
+	if len(fixes) > 0 {
+		sev, _ := scan.Highest(fixes[0].Fixes)
+		for _, c := range fixes[1:] {
+			s, _ := scan.Highest(c.Fixes)
+			sev = max(sev, s)
+		}
+		var b strings.Builder
+		for _, c := range fixes {
+			fmt.Fprintf(&b, "  %s %s → %s (%s) fixes:\n", c.Module, c.From, c.To, c.Kind)
+			for _, a := range c.Fixes {
+				b.WriteString(advisoryLine(a))
+			}
+		}
+		out = append(out, store.Event{Kind: store.EventSecurity, Level: store.LevelWarning,
+			Title: fmt.Sprintf("URGENT security fix (%s): %s — %s", sev, names(fixes), store.OneLine(fixes[0].Fixes[0].Title, 80)),
+			Body:  b.String(), NewsKey: newsKey(store.EventSecurity, versionList(fixes)), Notify: true})
+	}
+	if len(r.Exposed) > 0 {
+		out = append(out, exposedEvent(r.Exposed))
+	}
+	return out
+}
+
+// exposedEvent lists the installed versions that keep known security holes.
+func exposedEvent(es []scan.Exposure) store.Event {
+	var b strings.Builder
+	var keys, mods []string
+	for _, e := range es {
+		fix := "no published version fixes it yet"
+		if !e.FixedIn.IsZero() {
+			fix = "fixed in " + e.FixedIn.String() + ", which the proposed changes do not reach"
+		}
+		fmt.Fprintf(&b, "  %s %s: %s\n", e.Module, e.Version, fix)
+		b.WriteString(advisoryLine(e.Advisory))
+		keys = append(keys, e.Module+"@"+e.Version.String()+":"+e.Advisory.ID)
+		if !slices.Contains(mods, e.Module+" "+e.Version.String()) {
+			mods = append(mods, e.Module+" "+e.Version.String())
+		}
+	}
+	return store.Event{Kind: store.EventExposed, Level: store.LevelWarning,
+		Title: fmt.Sprintf("URGENT exposed to %d known security hole(s): %s", len(es), strings.Join(mods, ", ")),
+		Body:  b.String(), NewsKey: newsKey(store.EventExposed, keys), Notify: true}
+}
+
+// advisoryLine describes an advisory on an indented line.
+func advisoryLine(a catalog.Advisory) string {
+	line := fmt.Sprintf("    %s %s: %s", a.Severity, a.ID, store.OneLine(a.Title, 200))
+	if a.URL != "" {
+		line += " " + a.URL
+	}
+	return line + "\n"
 }
 
 // reinstallable is the news of the modules Upkeep disabled that a version

@@ -8,6 +8,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/catalog"
 )
 
@@ -45,6 +46,10 @@ type Policy struct {
 	Patches  Action
 	Updates  Action
 	Upgrades Action
+	// Security is for the patches and updates that fix a security advisory:
+	// Notify (the default) sends them at once, marked urgent; Apply also
+	// applies them inside a maintenance window, like patches.
+	Security Action
 	// RequireRehearsal: a silent apply needs a passed rehearsal of the same
 	// plan hash; without one it rehearses first and applies only if it passed.
 	RequireRehearsal bool
@@ -66,7 +71,20 @@ func (p Policy) Validate() error {
 			return fmt.Errorf("%s = \"apply\": %w; use \"stage\" or \"notify\"", k.name, ErrOnlyPatches)
 		}
 	}
+	if p.Security < Notify || p.Security > Apply {
+		return fmt.Errorf("security = %s: use notify or apply", p.Security)
+	}
 	return nil
+}
+
+// ForChange returns the action for one planned change: a patch or an update
+// that fixes a security advisory gets at least the security action.
+func (p Policy) ForChange(c scan.PlannedChange) Action {
+	a := p.For(c.Kind)
+	if len(c.Fixes) > 0 && (c.Kind == catalog.KindPatch || c.Kind == catalog.KindUpdate) {
+		a = max(a, p.Security)
+	}
+	return a
 }
 
 // For returns the action for one change kind. Only a patch can get Apply,
@@ -133,6 +151,9 @@ func (s Spec) Validate() error {
 	}
 	if s.Policy.Patches == Apply && len(s.Windows) == 0 {
 		return errors.New("policy.patches = \"apply\" needs a maintenance window: add windows = [\"Sat 02:00-04:00\"] (or choose \"stage\")")
+	}
+	if s.Policy.Security == Apply && len(s.Windows) == 0 {
+		return errors.New("policy.security = \"apply\" needs a maintenance window: add windows = [\"Sat 02:00-04:00\"] (or choose \"notify\")")
 	}
 	return nil
 }

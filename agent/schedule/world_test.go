@@ -41,6 +41,9 @@ type world struct {
 	// applyUntouched makes the apply fail before the ERP is touched.
 	applyUntouched bool
 	rehearsalTakes time.Duration // the fake clock moves on by this during a rehearsal
+	// narrow, when set, makes Plan keep the changes this policy applies
+	// silently when the whole target is not (as the agent's planner does).
+	narrow *schedule.Policy
 
 	scans, failed      []time.Time
 	staged, rehearsals []string // plan hashes
@@ -53,6 +56,7 @@ type release struct {
 	module  string
 	version catalog.Version
 	kind    catalog.ChangeKind
+	fixes   []catalog.Advisory // the advisories moving to it closes
 }
 
 type applied struct {
@@ -68,8 +72,8 @@ func newWorld(clock *clocktest.Fake, installed map[string]string) *world {
 	return w
 }
 
-func (w *world) publish(at time.Time, module, version string, kind catalog.ChangeKind) {
-	w.releases = append(w.releases, release{at, module, catalog.MustParseVersion(version), kind})
+func (w *world) publish(at time.Time, module, version string, kind catalog.ChangeKind, fixes ...catalog.Advisory) {
+	w.releases = append(w.releases, release{at, module, catalog.MustParseVersion(version), kind, fixes})
 }
 
 func (w *world) Scan(ctx context.Context) (*scan.Report, error) {
@@ -93,26 +97,44 @@ func (w *world) Scan(ctx context.Context) (*scan.Report, error) {
 			continue
 		}
 		c := scan.Candidate{Module: rel.module, From: from, To: rel.version, Kind: rel.kind, Maturity: catalog.MaturityConfirmedStable,
-			Repository: "2.50", Stage: 1}
+			Repository: "2.50", Stage: 1, Fixes: rel.fixes}
 		if rel.kind == catalog.KindPatch {
 			r.Patches = append(r.Patches, c)
 		} else {
 			r.Updates = append(r.Updates, c)
 		}
-		r.Target = append(r.Target, scan.Change{Stage: 1, Module: c.Module, From: c.From, To: c.To, Kind: c.Kind, Repository: "2.50"})
+		r.Target = append(r.Target, scan.Change{Stage: 1, Module: c.Module, From: c.From, To: c.To, Kind: c.Kind, Repository: "2.50", Fixes: c.Fixes})
 	}
 	return r, nil
 }
 
 func (w *world) Plan(r *scan.Report) (*scan.Plan, error) {
+	p := w.plan(r.Target)
+	if w.narrow != nil && schedule.PlanAction(p, *w.narrow) < schedule.Apply {
+		// As the agent's planner does: what may go silently, alone.
+		var silent []scan.Change
+		for i, c := range p.Changes {
+			if w.narrow.ForChange(c) == schedule.Apply {
+				silent = append(silent, r.Target[i])
+			}
+		}
+		if len(silent) > 0 {
+			p = w.plan(silent)
+		}
+	}
+	return p, nil
+}
+
+func (w *world) plan(target []scan.Change) *scan.Plan {
 	p := &scan.Plan{Schema: scan.PlanSchema, Disable: []scan.Disable{}, Warnings: []string{}}
 	h := sha256.New()
-	for _, c := range r.Target {
-		p.Changes = append(p.Changes, scan.PlannedChange{Stage: c.Stage, Module: c.Module, From: c.From, To: c.To, Kind: c.Kind, Repository: c.Repository})
+	for _, c := range target {
+		p.Changes = append(p.Changes, scan.PlannedChange{Stage: c.Stage, Module: c.Module, From: c.From, To: c.To, Kind: c.Kind,
+			Repository: c.Repository, Fixes: c.Fixes})
 		io.WriteString(h, c.Module+" "+c.From.String()+" "+c.To.String()+"\n")
 	}
 	p.Hash = hex.EncodeToString(h.Sum(nil))
-	return p, nil
+	return p
 }
 
 func (w *world) Stage(ctx context.Context, p *scan.Plan) error {
@@ -174,6 +196,7 @@ type receiver struct {
 	posts  int
 	bad    []string
 	down   func() bool // answers 503 while true
+	urgent []string    // news keys of the urgent events, in a payload marked urgent
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -198,6 +221,9 @@ func newReceiver(t *testing.T) *receiver {
 		r.posts++
 		for _, e := range p.Events {
 			r.byKey[e.NewsKey]++
+			if e.Urgent() && p.Urgent {
+				r.urgent = append(r.urgent, e.NewsKey)
+			}
 		}
 	}))
 	t.Cleanup(r.srv.Close)

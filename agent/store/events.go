@@ -36,7 +36,13 @@ const (
 	EventProblem         = "problem"           // a step could not run (plan, stage, rehearse, apply)
 	EventUnreachable     = "unreachable"       // scans started failing
 	EventReachable       = "reachable"         // scans work again
+	EventSecurity        = "security"          // a change fixes a security advisory: urgent
+	EventExposed         = "exposed"           // installed versions keep known security holes: urgent
 )
+
+// Urgent reports whether the event is sent marked urgent: security fixes
+// and exposed modules.
+func (e Event) Urgent() bool { return e.Kind == EventSecurity || e.Kind == EventExposed }
 
 // MaxSendAttempts is how often an event is offered to the notifiers before
 // the agent gives up on sending it (it stays in the log).

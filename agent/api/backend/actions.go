@@ -34,8 +34,9 @@ func (a *actions) Scan(ctx context.Context) (*scan.Report, error) {
 	return a.b.scan(ctx, scanner.Request{})
 }
 
-// Plan plans the report's target. When the policy applies patches silently
-// but the target holds more than patches, it plans the patches alone, so
+// Plan plans the report's target. When the policy applies patches or
+// security fixes silently but the target holds more, it plans what may go
+// silently alone (the security fixes and patches, else the patches), so
 // that a pending update (which waits for a person) does not hold them back.
 func (a *actions) Plan(rep *scan.Report) (*scan.Plan, error) {
 	var req scanner.Request
@@ -43,10 +44,13 @@ func (a *actions) Plan(rep *scan.Report) (*scan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.pol.Patches == schedule.Apply && schedule.PlanAction(plan, a.pol) < schedule.Apply {
-		patches := scanner.Request{PatchesOnly: true}
-		if p, err := rep.Plan(patches.PlanOptions()); err == nil && len(p.Changes) > 0 {
-			plan, req = p, patches
+	if schedule.PlanAction(plan, a.pol) < schedule.Apply {
+		for _, alt := range a.silentRequests(plan) {
+			p, err := rep.Plan(alt.PlanOptions())
+			if err == nil && len(p.Changes) > 0 && schedule.PlanAction(p, a.pol) == schedule.Apply {
+				plan, req = p, alt
+				break
+			}
 		}
 	}
 	a.mu.Lock()
@@ -54,6 +58,28 @@ func (a *actions) Plan(rep *scan.Report) (*scan.Plan, error) {
 	clear(a.made)
 	a.made[plan.Hash] = req
 	return plan, nil
+}
+
+// silentRequests are the narrower plans the policy may apply silently, in
+// order: the changes it applies silently alone (with security = "apply"),
+// then the patches alone (with patches = "apply").
+func (a *actions) silentRequests(plan *scan.Plan) []scanner.Request {
+	var out []scanner.Request
+	if a.pol.Security == schedule.Apply {
+		var mods []string
+		for _, c := range plan.Changes {
+			if a.pol.ForChange(c) == schedule.Apply {
+				mods = append(mods, c.Module)
+			}
+		}
+		if len(mods) > 0 {
+			out = append(out, scanner.Request{Modules: mods})
+		}
+	}
+	if a.pol.Patches == schedule.Apply {
+		out = append(out, scanner.Request{PatchesOnly: true})
+	}
+	return out
 }
 
 // Stage downloads and verifies the plan's archives into the state

@@ -107,6 +107,8 @@ func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	}
 	if len(scans) == 1 {
 		st.LastScan = &api.ScanInfo{ID: scans[0].ID, At: scans[0].At, Summary: scans[0].Summary}
+		st.Exposed = exposedIn(scans[0].Report)
+		st.Notes = append(st.Notes, exposedNotes(st.Exposed)...)
 	}
 	if st.Running, err = b.current(ctx); err != nil {
 		return nil, err
@@ -127,11 +129,37 @@ func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	return st, nil
 }
 
+// exposedIn reads the exposed installed versions of a saved report; a
+// report that cannot be read shows none (Report says why).
+func exposedIn(report string) []scan.Exposure {
+	var r struct {
+		Exposed []scan.Exposure `json:"exposed"`
+	}
+	if json.Unmarshal([]byte(report), &r) != nil {
+		return nil
+	}
+	return r.Exposed
+}
+
+// exposedNotes say which installed versions keep known security holes.
+func exposedNotes(es []scan.Exposure) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		fix := "no published version fixes it yet"
+		if !e.FixedIn.IsZero() {
+			fix = "fixed in " + e.FixedIn.String() + ", which the proposed changes do not reach"
+		}
+		out = append(out, fmt.Sprintf("exposed to a known security hole: %s %s, %s (%s) %s; %s", e.Module, e.Version, e.Advisory.ID,
+			e.Advisory.Severity, e.Advisory.Title, fix))
+	}
+	return out
+}
+
 // scheduleInfo is the running schedule as the API shows it.
 func scheduleInfo(s schedule.Status) *api.ScheduleInfo {
 	p := s.Spec.Policy
 	out := &api.ScheduleInfo{Cron: s.Spec.Cron, Patches: p.Patches.String(), Updates: p.Updates.String(), Upgrades: p.Upgrades.String(),
-		RequireRehearsal: p.RequireRehearsal, NextScan: s.NextScan, NextWindow: s.NextWindow, NextWindowEnd: s.NextWindowEnd}
+		Security: p.Security.String(), RequireRehearsal: p.RequireRehearsal, NextScan: s.NextScan, NextWindow: s.NextWindow, NextWindowEnd: s.NextWindowEnd}
 	if s.Spec.Every > 0 {
 		out.Every = shortDuration(s.Spec.Every)
 	}
