@@ -58,17 +58,7 @@ func ParseListing(data []byte) (*Listing, error) {
 		return nil, fmt.Errorf("listing cannot be read (%w); fetch it again or check the repository", err)
 	}
 	for i := range l.Versions {
-		r := &l.Versions[i]
-		r.Published = r.Published.UTC()
-		if len(r.Depends) == 0 {
-			r.Depends = nil
-		}
-		if len(r.Scripts) == 0 {
-			r.Scripts = nil
-		}
-		if len(r.Advisories) == 0 {
-			r.Advisories = nil
-		}
+		normalize(&l.Versions[i])
 	}
 	if err := l.Validate(); err != nil {
 		return nil, err

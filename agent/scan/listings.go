@@ -107,7 +107,7 @@ func (s *Listings) Add(l *catalog.Listing) error {
 
 func (s *Listings) add(l *catalog.Listing) error {
 	if s.indexed {
-		return errors.New("an Index already reads these listings; add every listing before calling Index, or start a new Listings")
+		return errIndexed
 	}
 	if err := checkListing(len(s.lists), l); err != nil {
 		return err
@@ -130,6 +130,8 @@ func (s *Listings) add(l *catalog.Listing) error {
 	s.lists = append(s.lists, c)
 	return nil
 }
+
+var errIndexed = errors.New("an Index already reads these listings; add every listing before calling Index, or start a new Listings")
 
 // fits reports whether l's releases, dependencies and scripts can still be
 // numbered with 32 bits.
@@ -346,4 +348,54 @@ func (s *Listings) pdeps(r *crel) []pdep {
 		}
 	}
 	return out
+}
+
+// AddJSON decodes a listing document straight into the compact form and
+// appends it as Add does: it accepts and refuses what catalog.ParseListing
+// does, without building a catalog.Listing. On an error nothing is added.
+func (s *Listings) AddJSON(data []byte) error {
+	if s.indexed {
+		return fmt.Errorf("scan.Listings.AddJSON: %w", errIndexed)
+	}
+	s.init()
+	k := &jsonSink{s: s, rels: len(s.rels), depRefs: len(s.depRefs), scripts: len(s.scripts), infos: len(s.infos)}
+	if err := catalog.DecodeListing(data, k); err != nil {
+		return fmt.Errorf("scan.Listings.AddJSON: %w", err)
+	}
+	return nil
+}
+
+// jsonSink compacts each release as catalog.DecodeListing hands it over;
+// it remembers where the listing's records start, to drop them.
+type jsonSink struct {
+	s                             *Listings
+	rels, depRefs, scripts, infos int
+}
+
+func (k *jsonSink) Release(r *catalog.Release) error {
+	s := k.s
+	if !isDigest(r.Archive.SHA256) {
+		return fmt.Errorf("version %s: archive sha256 %q is not 64 lowercase hexadecimal digits; fetch the listing again", r.Version, r.Archive.SHA256)
+	}
+	if max(uint64(len(s.rels)+1), uint64(len(s.depRefs)+len(r.Depends)), uint64(len(s.scripts)+len(r.Scripts))) > math.MaxUint32 {
+		return errors.New("too many releases in all to index; subscribe to fewer repositories")
+	}
+	s.rels = append(s.rels, s.release(r))
+	return nil
+}
+
+func (k *jsonSink) Listing(repository, module string, du bool) error {
+	s := k.s
+	c := clist{repo: s.str(repository), module: s.str(module), rels: uint32(k.rels), n: uint32(len(s.rels) - k.rels), next: -1, du: du}
+	s.link(module, int32(len(s.lists)))
+	if !slices.Contains(s.repos, repository) {
+		s.repos = append(s.repos, repository)
+	}
+	s.lists = append(s.lists, c)
+	return nil
+}
+
+func (k *jsonSink) Drop() {
+	s := k.s
+	s.rels, s.depRefs, s.scripts, s.infos = s.rels[:k.rels], s.depRefs[:k.depRefs], s.scripts[:k.scripts], s.infos[:k.infos]
 }

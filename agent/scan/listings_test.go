@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -147,4 +148,116 @@ func TestNewIndexCopies(t *testing.T) {
 	if s := x.set.summary(m.offers[0].rel); s != "arp 1.1.0" || m.offers[0].repo != "main" || x.set.pdeps(m.offers[0].rel)[0].dep.Module != "core" {
 		t.Errorf("the index follows changes to its listings: %q from %s", s, m.offers[0].repo)
 	}
+}
+
+// TestAddJSONIsAdd checks that decoding a listing document straight into
+// the compact form gives what ParseListing and Add give, and that a refused
+// document adds nothing.
+func TestAddJSONIsAdd(t *testing.T) {
+	var viaAdd, viaJSON Listings
+	for _, repo := range []string{"main", "extra"} {
+		data, err := json.Marshal(richListing(t, repo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := catalog.ParseListing(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := viaAdd.Add(l); err != nil {
+			t.Fatal(err)
+		}
+		if err := viaJSON.AddJSON(data); err != nil {
+			t.Fatal(err)
+		}
+		bad := strings.Replace(string(data), `"2.0.0"`, `"1.0.0"`, 1) // not ascending
+		_, want := catalog.ParseListing([]byte(bad))
+		if err := viaJSON.AddJSON([]byte(bad)); err == nil || !strings.Contains(err.Error(), want.Error()) {
+			t.Fatalf("a listing out of order: %v, want %v", err, want)
+		}
+	}
+	if a, b := readBack(&viaAdd), readBack(&viaJSON); !reflect.DeepEqual(a, b) || len(a) != 2 {
+		t.Fatalf("the compact forms differ:\n%+v\n%+v", a, b)
+	}
+	viaJSON.Index()
+	if err := viaJSON.AddJSON([]byte(`{}`)); err == nil || !strings.Contains(err.Error(), "add every listing before calling Index") {
+		t.Fatalf("AddJSON after Index: %v", err)
+	}
+}
+
+// readBack reads every listing back through the accessors the scan uses
+// (the numbering of interned strings may differ).
+func readBack(s *Listings) []catalog.Listing {
+	var out []catalog.Listing
+	for _, c := range s.lists {
+		l := catalog.Listing{Repository: s.strs[c.repo], Module: s.strs[c.module], DefaultUpgrade: c.du}
+		for i := range s.rels[c.rels : c.rels+c.n] {
+			r := &s.rels[c.rels+uint32(i)]
+			rel := rebuild(s, r)
+			rel.Notes = s.notes(r)
+			l.Versions = append(l.Versions, rel)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// BenchmarkAddJSON times decoding the benchmark's listings from JSON
+// straight into the compact form; BenchmarkParseAndAdd the way before it.
+func BenchmarkAddJSON(b *testing.B) {
+	docs := benchDocs(b)
+	for b.Loop() {
+		var s Listings
+		for _, d := range docs {
+			if err := s.AddJSON(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkParseAndAdd(b *testing.B) {
+	docs := benchDocs(b)
+	for b.Loop() {
+		var s Listings
+		for _, d := range docs {
+			l, err := catalog.ParseListing(d)
+			if err == nil {
+				err = s.Add(l)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkUnmarshalListings times a plain json.Unmarshal of the same documents.
+func BenchmarkUnmarshalListings(b *testing.B) {
+	docs := benchDocs(b)
+	for b.Loop() {
+		for _, d := range docs {
+			var l catalog.Listing
+			if err := json.Unmarshal(d, &l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// benchDocs is the first 2,000 listings of the benchmark catalog as JSON.
+func benchDocs(b *testing.B) [][]byte {
+	in := benchOnce()
+	var docs [][]byte
+	size := 0
+	for _, l := range in.listings[:2000] {
+		d, err := json.Marshal(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs, size = append(docs, d), size+len(d)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	return docs
 }

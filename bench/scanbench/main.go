@@ -121,8 +121,8 @@ func generate(cfg synth.Config, aptDir string) (*data, error) {
 	return d, nil
 }
 
-// load decodes every listing from its JSON document, as the agent reads it
-// from its cache, and adds it to set; only the compact form stays. It
+// load decodes every listing from its JSON document straight into set
+// (scan.Listings.AddJSON: no catalog.Listing is built); only the compact form stays. It
 // returns the time spent decoding and adding (not encoding).
 func load(set *scan.Listings, listings []*catalog.Listing) (time.Duration, error) {
 	var spent time.Duration
@@ -132,11 +132,7 @@ func load(set *scan.Listings, listings []*catalog.Listing) (time.Duration, error
 			return 0, err
 		}
 		t := time.Now()
-		decoded, err := catalog.ParseListing(b)
-		if err == nil {
-			err = set.Add(decoded)
-		}
-		if err != nil {
+		if err := set.AddJSON(b); err != nil {
 			return 0, err
 		}
 		spent += time.Since(t)
