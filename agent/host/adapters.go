@@ -19,6 +19,9 @@ type adapter struct {
 	// programs lists the programs the adapter will run, for Check (nil:
 	// none of its own).
 	programs func(c *config.Config) []program
+	// checks lists what else keeps the adapter from working here, for
+	// Check (nil: nothing).
+	checks func(c *config.Config) []error
 }
 
 // adapters are the ERP adapters by erp.kind, sorted (a test keeps them
@@ -30,7 +33,7 @@ var adapters = []struct {
 }{
 	{"command", adapter{reader: commandReader, writer: commandWriter, programs: commandPrograms}},
 	{"demo", adapter{reader: demoReader, writer: demoWriter, programs: demoPrograms}},
-	{"odoo", adapter{reader: odooReader, writer: odooWriter, programs: odooPrograms}},
+	{"odoo", adapter{reader: odooReader, writer: odooWriter, programs: odooPrograms, checks: odooChecks}},
 	{"tryton", adapter{reader: trytonReader, writer: trytonWriter, programs: trytonPrograms}},
 }
 

@@ -41,6 +41,9 @@ func Check(c *config.Config, user string) []error {
 	for _, p := range programs(c) {
 		add(checkProgram(p))
 	}
+	if a, ok := lookup(c.ERP.Kind); ok && a.checks != nil {
+		errs = append(errs, a.checks(c)...)
+	}
 	return errs
 }
 
@@ -129,6 +132,16 @@ func odooPrograms(c *config.Config) []program {
 		python = odoo.DefaultPython
 	}
 	return []program{{"erp.odoo.python", python}, {"erp.odoo.odoo_bin", c.ERP.Odoo.OdooBin}}
+}
+
+// odooChecks reads Odoo's configuration file and checks the folders
+// erp.user must write.
+func odooChecks(c *config.Config) []error {
+	a, err := odoo.New(odooConfig(c, nil))
+	if err != nil {
+		return []error{err}
+	}
+	return a.CheckSetup(c.ERP.Server.PIDFile)
 }
 
 // trytonPrograms are trytond-admin and the Python that runs Tryton.

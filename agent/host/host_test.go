@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,4 +96,25 @@ func load(t *testing.T, dir, body string) *config.Config {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestCheckReadsOdoosConfiguration: config check names, in Odoo's words,
+// a data_dir Odoo's user cannot write and a missing addons folder.
+func TestCheckReadsOdoosConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "odoo.conf")
+	if err := os.WriteFile(conf, []byte("[options]\naddons_path = "+filepath.Join(dir, "missing")+"\ndata_dir = /proc/upkeep-no-such\ndb_name = erp\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := &config.Config{ERP: config.ERP{Kind: "odoo", Odoo: config.Odoo{OdooBin: "/bin/true", Config: conf}}}
+	msgs := fmt.Sprint(odooChecks(c))
+	for _, want := range []string{"data_dir = /proc/upkeep-no-such", "is not a folder"} {
+		if !strings.Contains(msgs, want) {
+			t.Errorf("Check of the Odoo setup = %s; want it to say %q", msgs, want)
+		}
+	}
+	c.ERP.Odoo.Config = filepath.Join(dir, "none.conf")
+	if msgs := fmt.Sprint(odooChecks(c)); !strings.Contains(msgs, "erp.odoo.config") {
+		t.Errorf("Check with a missing Odoo configuration = %s; want it to name erp.odoo.config", msgs)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/catalog"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // DefaultPython runs odoo-bin when Config.Python is empty: Debian's, which
@@ -199,4 +200,29 @@ func (a *Adapter) Scripts() erp.ScriptEnv {
 // Filestore is the database's filestore: DATA_DIR/filestore/DB.
 func (a *Adapter) Filestore() string {
 	return filepath.Join(a.conf.DataDir, "filestore", a.cfg.Database)
+}
+
+// CheckSetup says what keeps Odoo's user from running the server and the
+// updates here, in Odoo's words: data_dir (sessions, the filestore) and
+// the pidfile's folder must be writable by erp.user, modules_dir must
+// exist. pidfile is [erp.server] pidfile ("" when none).
+func (a *Adapter) CheckSetup(pidfile string) []error {
+	var errs []error
+	user := a.cfg.User
+	who := user
+	if who == "" {
+		who = "the agent's user"
+	}
+	if err := platform.WritableBy(a.conf.DataDir, user); err != nil {
+		errs = append(errs, fmt.Errorf("odoo: data_dir = %s in %s: %s must be able to write there (%v): chown -R %s it", a.conf.DataDir, a.cfg.ConfFile, who, err, who))
+	}
+	if pidfile != "" {
+		if err := platform.WritableBy(filepath.Dir(pidfile), user); err != nil {
+			errs = append(errs, fmt.Errorf("erp.server.pidfile = %s: Odoo's server runs as %s, who must be able to write in %s (%v)", pidfile, who, filepath.Dir(pidfile), err))
+		}
+	}
+	if st, err := os.Stat(a.cfg.ModulesDir); err != nil || !st.IsDir() {
+		errs = append(errs, fmt.Errorf("odoo: the addons folder for Upkeep %s (erp.odoo.modules_dir, or the first addons_path entry of %s) is not a folder: create it, owned by %s", a.cfg.ModulesDir, a.cfg.ConfFile, who))
+	}
+	return errs
 }
