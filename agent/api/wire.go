@@ -152,6 +152,9 @@ const (
 	RunRestored      = "restored"       // failed, then restored exactly as before
 	RunCancelled     = "cancelled"      // cancelled before the ERP was touched: nothing changed
 	RunRestoreFailed = "restore-failed" // failed and so did the restore: act now
+	// RunNeedsRecovery is a run the journal shows going that no process
+	// drives (the agent was killed): upkeep apply --recover-only finishes it.
+	RunNeedsRecovery = "needs-recovery"
 )
 
 // Run is one apply or rehearsal.

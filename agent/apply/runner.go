@@ -88,6 +88,18 @@ func (r *Runner) lock() (func() error, error) {
 	return unlock, err
 }
 
+// Abandoned reports whether no process holds the apply lock of stateDir
+// now: a run the journal shows going is then left unfinished (a crash, a
+// kill) and needs Recover. It takes the lock for an instant.
+func Abandoned(stateDir string) bool {
+	unlock, err := platform.LockFile(filepath.Join(stateDir, LockFile))
+	if err != nil {
+		return false
+	}
+	_ = unlock()
+	return true
+}
+
 // Apply runs plan: it takes the lock, finishes any unfinished run first,
 // then applies. A failure before the server is healthy with the new code
 // restores the instance; the Result says how the run ended and the error

@@ -237,3 +237,46 @@ func TestAgentScheduleAppliesPatchesInItsWindow(t *testing.T) {
 		t.Errorf("history from the state database: the scheduled run is not shown as started by the schedule: exit %d\n%s", code, out)
 	}
 }
+
+// TestStatusAfterKillNeedsRecovery: an agent killed (SIGKILL) mid-run
+// leaves the run going in the journal; upkeep status (no agent answers)
+// says it needs recovery and names upkeep apply --recover-only, which
+// restores the instance and exits 1 (it did not finish the change).
+func TestStatusAfterKillNeedsRecovery(t *testing.T) {
+	conf := running(t)
+	c := &api.Client{Path: withAPI(t, conf, "")}
+	agent := startAgent(t, conf, c, "UPKEEP_TEST_STOP_AT=6")
+	p, err := c.Plan(ctx, api.PlanRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Apply(ctx, api.RunRequest{PlanHash: p.Hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch(t, c, r.ID, func(e api.RunEvent) bool { return e.Status == "done" && e.Step == "install core 2.50.22" })
+	if err := agent.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	agent.cmd.Wait()
+	code, out, errOut := run(t, "--config", conf, "status")
+	if code != 0 || !strings.Contains(out, "Run "+r.ID+" NEEDS RECOVERY") || !strings.Contains(out, "upkeep apply --recover-only") {
+		t.Errorf("status after the kill: exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "Run in progress") {
+		t.Errorf("status shows the dead run as in progress:\n%s", out)
+	}
+	code, out, errOut = run(t, "--config", conf, "apply", "--recover-only")
+	if code != ExitError || !strings.Contains(out, "failed-restored") || !strings.Contains(errOut, "was not finished") {
+		t.Errorf("apply --recover-only after the kill: exit %d, want %d (restored)\n%s%s", code, ExitError, out, errOut)
+	}
+	if err := erpHealth(t, conf); err != nil {
+		t.Errorf("after --recover-only the ERP is not healthy: %v", err)
+	}
+	if _, out, _ = run(t, "--config", conf, "status"); strings.Contains(out, "NEEDS RECOVERY") {
+		t.Errorf("status after the recovery still says so:\n%s", out)
+	}
+	if code, out, _ := run(t, "--config", conf, "apply", "--recover-only"); code != 0 || !strings.Contains(out, "nothing was left unfinished") {
+		t.Errorf("a second --recover-only: exit %d %q", code, out)
+	}
+}

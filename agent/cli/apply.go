@@ -19,6 +19,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/scan"
+	"github.com/upkeep-erp/upkeep/agent/store"
 	"github.com/upkeep-erp/upkeep/catalog"
 )
 
@@ -69,7 +70,10 @@ func (a *app) apply(cmd *cobra.Command, args []string, link agentLink, f applyFl
 	if link.local != nil {
 		res, err := link.local.Recover(ctx)
 		if f.recoverOnly || err != nil {
-			return a.applied(res, err, "nothing was left unfinished")
+			if err := a.applied(res, err, "nothing was left unfinished"); err != nil {
+				return err
+			}
+			return recovered(res)
 		}
 	}
 	plan, req, err := agentPlan(ctx, link.cl, args, f.scanFlags)
@@ -96,6 +100,15 @@ func (a *app) apply(cmd *cobra.Command, args []string, link agentLink, f applyFl
 		return err
 	}
 	return runOutcome(ended)
+}
+
+// recovered is --recover-only's outcome: exit 0 when nothing was left or
+// the unfinished run's change was finished, 1 when it was restored.
+func recovered(res *apply.Result) error {
+	if res == nil || res.State == store.RunSucceeded {
+		return nil
+	}
+	return withCode(ExitError, fmt.Errorf("run %d was not finished: it ended %s, the instance as it was before it", res.Run, res.State))
 }
 
 // readPlan reads a plan file that 'upkeep plan --json' wrote.

@@ -97,7 +97,9 @@ func printStatus(w io.Writer, st *api.Status, v statusView) {
 		fmt.Fprintln(w, "Last check: none yet (upkeep check-now, or upkeep scan)")
 	}
 	printSchedule(w, st.Schedule)
-	if r := st.Running; r != nil {
+	if r := st.Running; r != nil && r.State == api.RunNeedsRecovery {
+		fmt.Fprintf(w, "Run %s NEEDS RECOVERY: it was left unfinished at %q; run upkeep apply --recover-only\n", r.ID, r.Step)
+	} else if r != nil {
 		fmt.Fprintf(w, "Run in progress: %s %s (%s) at %q: upkeep history %s follows it; upkeep cancel stops it while the ERP is not yet touched\n",
 			r.Kind, r.ID, r.State, r.Step, r.ID)
 	}

@@ -113,6 +113,10 @@ func (b *Backend) Status(ctx context.Context) (*api.Status, error) {
 	if st.Running, err = b.current(ctx); err != nil {
 		return nil, err
 	}
+	if st.Running != nil && st.Running.State == api.RunNeedsRecovery {
+		st.Notes = append(st.Notes, fmt.Sprintf("run %s was left unfinished during step %q (the process that drove it is gone: a crash, a kill or a power cut): "+
+			"upkeep apply --recover-only finishes it (it restores the instance, or records the change if its health checks had passed)", st.Running.ID, st.Running.Step))
+	}
 	if st.Running != nil && st.Running.State == api.RunRestoreFailed {
 		st.Notes = append(st.Notes, fmt.Sprintf("run %s needs attention: %s", st.Running.ID, st.Running.Error))
 	}

@@ -434,6 +434,9 @@ func (b *Backend) toRun(r *store.Run, cancelled bool) api.Run {
 		b.runs.mu.Unlock()
 	}
 	out.State = apiState(r, cancelled)
+	if out.State == api.RunRunning && b.runs.lookup(r.ID) == nil && apply.Abandoned(b.config().State.Dir) {
+		out.State = api.RunNeedsRecovery
+	}
 	return out
 }
 

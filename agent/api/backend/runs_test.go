@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,7 +10,10 @@ import (
 	"testing"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/agent/api/backend"
+	"github.com/upkeep-erp/upkeep/agent/apply"
 	"github.com/upkeep-erp/upkeep/agent/store"
+	"github.com/upkeep-erp/upkeep/platform"
 )
 
 // reviewed is the plan a caller reviewed: its hash in a run request.
@@ -211,6 +215,7 @@ func TestCancelIsRefusedPastThePointOfNoReturn(t *testing.T) {
 // process (upkeep apply) is followed by reading its journal.
 func TestRunEventsFollowsARunAnotherProcessDrives(t *testing.T) {
 	b, st := newBackend(t)
+	holdApplyLock(t, b) // as the other process does while it drives the run
 	id, err := st.StartRun(ctx, store.KindApply, "feed", []byte(`{"schema":1,"hash":"feed"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -258,4 +263,19 @@ func journaledBy(t *testing.T, a *agent, id int64) string {
 		t.Fatal(err)
 	}
 	return r.By
+}
+
+// holdApplyLock takes the apply lock of b's state folder until the test
+// ends, as a process that drives a run holds it.
+func holdApplyLock(t *testing.T, b *backend.Backend) {
+	t.Helper()
+	st, err := b.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := platform.LockFile(filepath.Join(filepath.Dir(st.Config), "state", apply.LockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unlock() })
 }
