@@ -18,6 +18,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
 	"github.com/upkeep-erp/upkeep/agent/erp/command"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
@@ -188,12 +189,8 @@ func TestUpdateTimeoutKillsTheProcessGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-	deadline := time.Now().Add(10 * time.Second)
-	for platform.ProcessAlive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the update's child %d still runs: the process group was not killed", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testwait.Until(10*time.Second, func() bool { return !platform.ProcessAlive(pid) }) {
+		t.Fatalf("the update's child %d still runs: the process group was not killed", pid)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/upkeep-erp/upkeep/agent/erp/dbcopy"
 	"github.com/upkeep-erp/upkeep/agent/erp/erptest"
 	"github.com/upkeep-erp/upkeep/demoerp"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 	"github.com/upkeep-erp/upkeep/platform"
 )
 
@@ -202,16 +203,9 @@ func queryPG(t *testing.T, url, q string) string {
 
 func waitHealthy(t *testing.T, w erp.Writer) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := w.Health(ctxT(t))
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the copy is not healthy: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var err error
+	if !testwait.Until(20*time.Second, func() bool { err = w.Health(ctxT(t)); return err == nil }) {
+		t.Fatalf("the copy is not healthy: %v", err)
 	}
 }
 
