@@ -51,7 +51,7 @@ staticcheck:
 	$(GO) tool staticcheck $(PKGS)
 
 unit:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 40m $(PKGS)  # a package's tests on a loaded machine may pass 10 min (the default)
 
 ## fuzz: run every Fuzz* function for FUZZTIME (default 10s) each
 fuzz:
