@@ -250,7 +250,7 @@ func ParseDepends(in []string) ([]catalog.Dependency, error) {
 	for _, s := range in {
 		d, err := catalog.ParseDependency(s)
 		if err != nil {
-			return nil, wrapKind(KindInvalid, err, "dependency %s", catalog.Quote(s))
+			return nil, &Error{Kind: KindInvalid, Msg: err.Error()} // it names the dependency already
 		}
 		out = append(out, d)
 	}

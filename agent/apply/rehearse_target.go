@@ -61,7 +61,7 @@ func (h *rehearsal) neutralize(ctx context.Context, out io.Writer) error {
 	}
 	n, ok := w.(erp.Neutralizer)
 	if !ok {
-		return fmt.Errorf("the %s adapter cannot neutralize the %s (it is no erp.Neutralizer), so its scheduled jobs and mail would run: rehearse on a test instance that is harmless by its own setup", w.Kind(), h.on())
+		return fmt.Errorf("the %s adapter cannot neutralize the %s (it has no way to do so), so its scheduled jobs and mail would run: rehearse on a test instance that is harmless by its own setup", w.Kind(), h.on())
 	}
 	if err := n.Neutralize(ctx); err != nil {
 		return err

@@ -28,7 +28,7 @@ var demoBin struct {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := reportOutputs(m.Run())
 	if demoBin.dir != "" {
 		os.RemoveAll(demoBin.dir)
 	}

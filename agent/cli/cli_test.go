@@ -67,6 +67,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := Main(args, &out, &errOut)
+	record(args, code, out.String(), errOut.String())
 	return code, out.String(), errOut.String()
 }
 

@@ -24,23 +24,23 @@ import (
 // dst is untouched; a length or hash mismatch matches ErrArchiveRejected.
 func (c *Client) Archive(ctx context.Context, ref catalog.ArchiveRef, dst string) error {
 	if err := c.checkRef(ref); err != nil {
-		return fmt.Errorf("fetch.Archive: %w", err)
+		return fmt.Errorf("download the archive: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.part")
 	if err != nil {
-		return fmt.Errorf("fetch.Archive: create temp file beside %s: %w", dst, err)
+		return fmt.Errorf("download the archive: create a temporary file beside %s: %w", dst, err)
 	}
 	if err := c.download(ctx, ref, tmp); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return fmt.Errorf("fetch.Archive: %w", err)
+		return fmt.Errorf("download the archive: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("fetch.Archive: rename into %s: %w", dst, err)
+		return fmt.Errorf("download the archive: move it into %s: %w", dst, err)
 	}
 	if err := platform.SyncDir(filepath.Dir(dst)); err != nil {
-		return fmt.Errorf("fetch.Archive: %w", err)
+		return fmt.Errorf("download the archive: %w", err)
 	}
 	return nil
 }

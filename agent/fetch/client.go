@@ -86,7 +86,7 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	base, err := checkConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("fetch.New: %w", err)
+		return nil, err
 	}
 	c := &Client{cfg: cfg, limits: cfg.Limits.withDefaults(), base: base, now: cfg.Now,
 		dir: filepath.Join(cfg.CacheDir, cfg.Repository), rootV: rootVersion(cfg.TrustedRoot)}
@@ -99,7 +99,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	for _, d := range []string{"metadata", "targets", "http"} {
 		if err := os.MkdirAll(filepath.Join(c.dir, d), 0o700); err != nil {
-			return nil, fmt.Errorf("fetch.New: create cache folder (check Config.CacheDir): %w", err)
+			return nil, fmt.Errorf("create the repository metadata cache (in the agent's state folder, state.dir): %w", err)
 		}
 	}
 	return c, nil
@@ -110,15 +110,15 @@ func checkConfig(cfg Config) (string, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	switch {
 	case cfg.BaseURL == "":
-		return "", errors.New("Config.BaseURL is empty; give the repository's http(s):// or file:// URL")
+		return "", errors.New("the repository URL (repository.url) is empty; give the repository's http(s):// or file:// URL")
 	case err != nil:
-		return "", fmt.Errorf("Config.BaseURL %q is not a URL: %w", cfg.BaseURL, err)
+		return "", fmt.Errorf("the repository URL (repository.url) %q is not a URL: %w", cfg.BaseURL, err)
 	case u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file":
-		return "", fmt.Errorf("Config.BaseURL %q: scheme must be http, https or file", cfg.BaseURL)
+		return "", fmt.Errorf("the repository URL (repository.url) %q must start with http://, https:// or file://", cfg.BaseURL)
 	case u.Scheme == "file" && (u.Host != "" && u.Host != "localhost" || !strings.HasPrefix(u.Path, "/")):
-		return "", fmt.Errorf("Config.BaseURL %q: a file URL needs an absolute path, e.g. file:///srv/upkeep", cfg.BaseURL)
+		return "", fmt.Errorf("the repository URL (repository.url) %q: a file URL needs an absolute path, e.g. file:///srv/upkeep", cfg.BaseURL)
 	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("Config.BaseURL %q: remove the query or fragment", cfg.BaseURL)
+		return "", fmt.Errorf("the repository URL (repository.url) %q: remove the query or fragment", cfg.BaseURL)
 	}
 	if err := checkRepository(cfg.Repository); err != nil {
 		return "", err
@@ -127,42 +127,42 @@ func checkConfig(cfg Config) (string, error) {
 		return "", err
 	}
 	if cfg.CacheDir == "" {
-		return "", errors.New("Config.CacheDir is empty; give a folder this program may write to")
+		return "", errors.New("the metadata cache folder is empty; give a folder this program may write to (state.dir)")
 	}
 	l := cfg.Limits
 	if l.Root < 0 || l.Timestamp < 0 || l.Snapshot < 0 || l.Targets < 0 || l.Listing < 0 || l.Archive < 0 {
-		return "", fmt.Errorf("Config.Limits %+v has a negative cap; use 0 for the default", l)
+		return "", fmt.Errorf("a size cap is negative (%+v); use 0 for the default", l)
 	}
 	if d := cfg.Deadlines; d.Connect < 0 || d.MinSpeed < 0 || d.Window < 0 || d.Grace < 0 {
-		return "", fmt.Errorf("Config.Deadlines %+v has a negative field; use 0 for the default", d)
+		return "", fmt.Errorf("a download deadline is negative (repository.deadlines: %+v); use 0 for the default", d)
 	}
 	if strings.ContainsAny(cfg.Token, "\r\n") {
-		return "", errors.New("Config.Token holds a line break; give the token alone")
+		return "", errors.New("the token holds a line break; give the token alone in its file (token_file)")
 	}
 	return strings.TrimSuffix(cfg.BaseURL, "/"), nil
 }
 
 func checkRepository(name string) error {
 	if name == "" {
-		return errors.New(`Config.Repository is empty; name the repository, e.g. "2.50"`)
+		return errors.New(`the repository's name is empty; name the repository, e.g. "2.50" (repository.subscriptions)`)
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return fmt.Errorf("Config.Repository %q: use letters, digits, '.', '-' and '_' only", name)
+			return fmt.Errorf("the repository name %q: use letters, digits, '.', '-' and '_' only", name)
 		}
 	}
 	if name == "." || name == ".." {
-		return fmt.Errorf("Config.Repository %q is not a repository name", name)
+		return fmt.Errorf("%q is not a repository name", name)
 	}
 	return nil
 }
 
 func checkRoot(root []byte) error {
 	if len(root) == 0 {
-		return errors.New("Config.TrustedRoot is empty; give the root.json the repository's operator published (upkeep-repo init prints its path)")
+		return errors.New("the trusted root (repository.trusted_root) is empty; give the root.json the repository's operator published (upkeep-repo init prints its path)")
 	}
 	if _, err := trustedmetadata.New(root); err != nil {
-		return fmt.Errorf("Config.TrustedRoot is not valid, self-signed TUF root metadata (%w); get root.json again from the operator", err)
+		return fmt.Errorf("the trusted root (repository.trusted_root) is not valid, self-signed root metadata (%w); get root.json again from the operator", err)
 	}
 	return nil
 }
@@ -195,7 +195,7 @@ func (c *Client) Check(ctx context.Context) (Status, error) {
 	defer c.mu.Unlock()
 	st, err := c.check(ctx)
 	if err != nil {
-		return Status{}, fmt.Errorf("fetch.Check %s: %w", c.cfg.Repository, err)
+		return Status{}, fmt.Errorf("check repository %s: %w", c.cfg.Repository, err)
 	}
 	return st, nil
 }
@@ -301,7 +301,7 @@ func (c *Client) refresh(ctx context.Context, ts []byte, etag string) (Status, e
 		return Status{}, err
 	}
 	if err := up.Refresh(); err != nil {
-		return Status{}, fmt.Errorf("updater.Refresh: %w; %s", err, hint(err))
+		return Status{}, fmt.Errorf("verify the metadata: %w; %s", err, hint(err))
 	}
 	if err := c.saveETag(etag); err != nil {
 		return Status{}, err
@@ -320,7 +320,7 @@ func status(up *updater.Updater, changed bool) Status {
 func (c *Client) newUpdater(f *Fetcher, local bool) (*updater.Updater, *config.UpdaterConfig, error) {
 	ucfg, err := config.New(c.metaURL, c.trustedRoot())
 	if err != nil {
-		return nil, nil, fmt.Errorf("config.New: %w", err)
+		return nil, nil, fmt.Errorf("prepare the metadata check: %w", err)
 	}
 	ucfg.LocalMetadataDir = filepath.Join(c.dir, "metadata")
 	ucfg.LocalTargetsDir = filepath.Join(c.dir, "targets")
@@ -332,7 +332,7 @@ func (c *Client) newUpdater(f *Fetcher, local bool) (*updater.Updater, *config.U
 	ucfg.UnsafeLocalMode = local
 	up, err := updater.New(ucfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("updater.New: %w; check Config.TrustedRoot and the cache folder %s", err, c.dir)
+		return nil, nil, fmt.Errorf("start the metadata check: %w; check the trusted root (repository.trusted_root) and the cache folder %s", err, c.dir)
 	}
 	up.UnsafeSetRefTime(c.now().UTC())
 	return up, ucfg, nil

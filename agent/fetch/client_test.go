@@ -288,11 +288,11 @@ func TestNewValidatesConfig(t *testing.T) {
 	e := newEnv(t, 4)
 	good := Config{BaseURL: "http://x", Repository: "2.50", TrustedRoot: e.root, CacheDir: t.TempDir()}
 	cases := map[string]func(*Config){
-		"Config.BaseURL":     func(c *Config) { c.BaseURL = "ftp://x" },
-		"Config.Repository":  func(c *Config) { c.Repository = "../x" },
-		"Config.TrustedRoot": func(c *Config) { c.TrustedRoot = []byte(`{"signed":{}}`) },
-		"Config.CacheDir":    func(c *Config) { c.CacheDir = "" },
-		"Config.Limits":      func(c *Config) { c.Limits.Archive = -1 },
+		"repository.url":          func(c *Config) { c.BaseURL = "ftp://x" },
+		"repository name":         func(c *Config) { c.Repository = "../x" },
+		"repository.trusted_root": func(c *Config) { c.TrustedRoot = []byte(`{"signed":{}}`) },
+		"state.dir":               func(c *Config) { c.CacheDir = "" },
+		"size cap":                func(c *Config) { c.Limits.Archive = -1 },
 	}
 	for field, mod := range cases {
 		cfg := good

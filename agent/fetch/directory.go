@@ -20,16 +20,16 @@ func (c *Client) Directory(ctx context.Context) (*catalog.Directory, error) {
 	defer c.mu.Unlock()
 	if c.up == nil {
 		if _, err := c.check(ctx); err != nil {
-			return nil, fmt.Errorf("fetch.Directory of %s: %w", c.cfg.Repository, err)
+			return nil, fmt.Errorf("read the list of repositories from repository %s: %w", c.cfg.Repository, err)
 		}
 	}
 	c.ucfg.Fetcher = c.fetch.WithContext(ctx)
 	info, err := c.up.GetTargetInfo(directoryPath)
 	if err != nil {
 		if c.verifiedAbsent(directoryPath) {
-			return nil, fmt.Errorf("fetch.Directory of %s: %w", c.cfg.Repository, &NotFoundError{Module: directoryPath, Repository: c.cfg.Repository})
+			return nil, fmt.Errorf("read the list of repositories from repository %s: %w", c.cfg.Repository, &NotFoundError{Module: directoryPath, Repository: c.cfg.Repository})
 		}
-		return nil, fmt.Errorf("fetch.Directory of %s: updater.GetTargetInfo: %w; %s", c.cfg.Repository, err, hint(err))
+		return nil, fmt.Errorf("look up the list of repositories in repository %s: %w; %s", c.cfg.Repository, err, hint(err))
 	}
 	if info.Length > c.limits.Listing {
 		return nil, &TooLargeError{URL: c.targetsURL + "/" + info.Path, Limit: c.limits.Listing, Size: info.Length}
@@ -39,7 +39,7 @@ func (c *Client) Directory(ctx context.Context) (*catalog.Directory, error) {
 		_, data, err = c.up.DownloadTarget(info, "", "")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("fetch.Directory of %s: updater.DownloadTarget: %w; %s", c.cfg.Repository, err, hint(err))
+		return nil, fmt.Errorf("download the list of repositories from repository %s: %w; %s", c.cfg.Repository, err, hint(err))
 	}
 	return catalog.ParseDirectory(data)
 }

@@ -135,7 +135,7 @@ type reply struct {
 func (f *Fetcher) fetch(ctx context.Context, rawURL string, limit int64, etag string, w io.Writer) (reply, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return reply{}, fmt.Errorf("url.Parse %q: %w", rawURL, err)
+		return reply{}, fmt.Errorf("%q is not a URL: %w", rawURL, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" {
 		return reply{}, fmt.Errorf("fetch %s: scheme %q is not supported; use http, https or file", rawURL, u.Scheme)
@@ -161,10 +161,10 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, p *pace, rawURL string, limit i
 		return reply{}, &SlowError{URL: rawURL, What: se.What}
 	}
 	if err != nil && ctx.Err() != nil { // stopped by the caller or a deadline: the caller's error, or fetch's
-		return reply{}, fmt.Errorf("http.Client.Do: %w", err)
+		return reply{}, err
 	}
 	if err != nil {
-		return reply{}, fmt.Errorf("http.Client.Do: %w; check the repository's URL and the network", err)
+		return reply{}, fmt.Errorf("%w; check the repository's URL (repository.url) and the network", err)
 	}
 	defer resp.Body.Close()
 	f.stats.wire.Add(headerSize(resp))
@@ -237,7 +237,7 @@ func (b *body) copy(w io.Writer, resp *http.Response) (int64, error) {
 	case "gzip":
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return 0, fmt.Errorf("GET %s: gzip.NewReader: %w; the server sent a damaged gzip answer", b.url, err)
+			return 0, fmt.Errorf("GET %s: the server sent a damaged gzip answer: %w", b.url, err)
 		}
 		r = zr
 	default:

@@ -19,19 +19,19 @@ func listingPath(module string) string { return "modules/" + module + ".json" }
 // A module the repository does not carry is an error matching ErrNotFound.
 func (c *Client) Listing(ctx context.Context, module string) (*catalog.Listing, error) {
 	if err := catalog.ValidateModuleName(module); err != nil {
-		return nil, fmt.Errorf("fetch.Listing: %w", err)
+		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.up == nil {
 		if _, err := c.check(ctx); err != nil {
-			return nil, fmt.Errorf("fetch.Listing %s in %s: %w", module, c.cfg.Repository, err)
+			return nil, fmt.Errorf("read the listing of %s in repository %s: %w", module, c.cfg.Repository, err)
 		}
 	}
 	c.ucfg.Fetcher = c.fetch.WithContext(ctx)
 	l, err := c.listing(module)
 	if err != nil {
-		return nil, fmt.Errorf("fetch.Listing %s in %s: %w", module, c.cfg.Repository, err)
+		return nil, fmt.Errorf("read the listing of %s in repository %s: %w", module, c.cfg.Repository, err)
 	}
 	return l, nil
 }
@@ -49,7 +49,7 @@ func (c *Client) listing(module string) (*catalog.Listing, error) {
 		_, data, err = c.up.DownloadTarget(info, "", "")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("updater.DownloadTarget: %w; %s", err, hint(err))
+		return nil, fmt.Errorf("download: %w; %s", err, hint(err))
 	}
 	l, err := catalog.ParseListing(data)
 	if err != nil {
@@ -60,7 +60,7 @@ func (c *Client) listing(module string) (*catalog.Listing, error) {
 		return nil, fmt.Errorf("the listing signed for %q describes module %q; the repository is misconfigured: report it to its operator", module, l.Module)
 	case l.Repository != c.cfg.Repository:
 		return nil, fmt.Errorf("the listing served for repository %q belongs to repository %q: the server mixes repositories "+
-			"(a misconfigured mirror or an attack); check Config.BaseURL, and report it to the operator", c.cfg.Repository, l.Repository)
+			"(a misconfigured mirror or an attack); check repository.url, and report it to the operator", c.cfg.Repository, l.Repository)
 	}
 	return l, nil
 }
@@ -75,7 +75,7 @@ func (c *Client) targetInfo(module string) (*metadata.TargetFiles, error) {
 	if c.verifiedAbsent(p) {
 		return nil, &NotFoundError{Module: module, Repository: c.cfg.Repository}
 	}
-	return nil, fmt.Errorf("updater.GetTargetInfo: %w; %s", err, hint(err))
+	return nil, fmt.Errorf("look it up: %w; %s", err, hint(err))
 }
 
 // verifiedAbsent reports whether every bin that may hold target p is

@@ -32,7 +32,7 @@ func SnapshotSQLite(ctx context.Context, live, dst string) error {
 	}
 	src, err := sqlx.Open("sqlite3", dsn(live, "mode=ro&_busy_timeout=30000"))
 	if err != nil {
-		return fmt.Errorf("copy the database: sqlx.Open %s: %w", live, err)
+		return fmt.Errorf("copy the database: open %s: %w", live, err)
 	}
 	defer src.Close()
 	if _, err := src.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
@@ -41,7 +41,7 @@ func SnapshotSQLite(ctx context.Context, live, dst string) error {
 	}
 	cp, err := sqlx.Open("sqlite3", dsn(dst, "mode=ro"))
 	if err != nil {
-		return fmt.Errorf("check the copy: sqlx.Open %s: %w", dst, err)
+		return fmt.Errorf("check the copy: open %s: %w", dst, err)
 	}
 	defer cp.Close()
 	var problems []string

@@ -48,7 +48,7 @@ func NewIndex(listings []*catalog.Listing) (*Index, error) {
 	var s Listings
 	for _, l := range listings {
 		if err := s.add(l); err != nil {
-			return nil, fmt.Errorf("scan.NewIndex: %w", err)
+			return nil, fmt.Errorf("the repositories' listings cannot be used together: %w", err)
 		}
 	}
 	return s.Index(), nil

@@ -100,7 +100,7 @@ func (s *Listings) Len() int { return len(s.lists) }
 // passed catalog.ParseListing or Validate; Add checks only what it relies on.
 func (s *Listings) Add(l *catalog.Listing) error {
 	if err := s.add(l); err != nil {
-		return fmt.Errorf("scan.Listings.Add: %w", err)
+		return fmt.Errorf("the repositories' listings cannot be used together: %w", err)
 	}
 	return nil
 }

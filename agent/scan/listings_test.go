@@ -119,7 +119,7 @@ func TestListingsAddErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		err := s.Add(c.l)
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "scan.Listings.Add: ") {
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "the repositories' listings cannot be used together: ") {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}

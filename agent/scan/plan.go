@@ -76,14 +76,14 @@ type PlannedChange struct {
 // target; options scan again from the same inputs.
 func (r *Report) Plan(opts PlanOptions) (*Plan, error) {
 	if r == nil || r.in == nil {
-		return nil, errors.New("scan.Plan: the report carries no scan inputs (it was read back from JSON or built by hand); run Scan again and plan from its report")
+		return nil, errors.New("this report cannot be planned from: it was read back from a file, not scanned now; scan again and plan from that scan")
 	}
 	if opts.PatchesOnly && (opts.DisableBlockers || len(opts.IncludeUpgrades) > 0) {
-		return nil, errors.New("scan.Plan: PatchesOnly plans patches alone: drop IncludeUpgrades and DisableBlockers, or plan without PatchesOnly")
+		return nil, errors.New("a plan of patches alone cannot include upgrades or disable blockers: drop --include-upgrades and --disable-blockers, or plan more than patches")
 	}
 	in, err := r.in.withUpgrades(opts.IncludeUpgrades)
 	if err != nil {
-		return nil, fmt.Errorf("scan.Plan: %w", err)
+		return nil, err
 	}
 	sc, ok := newScanner(in, nil)
 	disabled := map[int]string{}
@@ -94,7 +94,7 @@ func (r *Report) Plan(opts PlanOptions) (*Plan, error) {
 		ok = sc.patchesOnly()
 	}
 	if !ok {
-		return nil, errors.New("scan.Plan: no consistent set of changes could be found within the search limit; plan fewer changes (drop --disable-blockers or --include-upgrades) and report the case")
+		return nil, errors.New("no consistent set of changes could be found within the search limit; plan fewer changes (drop --disable-blockers or --include-upgrades) and report the case")
 	}
 	return sc.planned(opts, disabled)
 }

@@ -168,7 +168,7 @@ func TestPlanErrors(t *testing.T) {
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := back.Plan(PlanOptions{}); err == nil || !strings.Contains(err.Error(), "run Scan again") {
+	if _, err := back.Plan(PlanOptions{}); err == nil || !strings.Contains(err.Error(), "scan again") {
 		t.Errorf("decoded report: %v", err)
 	}
 }

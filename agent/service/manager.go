@@ -47,7 +47,7 @@ func NewManager(s Spec) (*Manager, error) {
 	}
 	svc, err := kservice.New(idle{}, kc)
 	if err != nil {
-		return nil, fmt.Errorf("kardianos service.New: %w", err)
+		return nil, fmt.Errorf("set up the system service: %w", err)
 	}
 	m.svc = svc
 	return m, nil

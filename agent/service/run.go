@@ -49,7 +49,7 @@ func Run(o RunOptions) error {
 	p := &program{o: o}
 	svc, err := kservice.New(p, &kservice.Config{Name: o.Name, Option: kservice.KeyValue{"RunWait": o.Wait}})
 	if err != nil {
-		return fmt.Errorf("kardianos service.New: %w", err)
+		return fmt.Errorf("set up the system service: %w", err)
 	}
 	return svc.Run()
 }

@@ -40,7 +40,7 @@ func Open(dir string, now func() time.Time) (*Store, error) {
 	dsn := "file:" + filepath.Join(dir, File) + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=FULL"
 	db, err := sqlx.Open("sqlite3", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("sqlx.Open %s: %w", dir, err)
+		return nil, fmt.Errorf("open the state database in %s: %w", dir, err)
 	}
 	if err := migrate(db); err != nil {
 		db.Close()

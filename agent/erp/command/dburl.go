@@ -97,7 +97,7 @@ func (d database) openSQLite(ctx context.Context, readOnly bool) (*sql.DB, error
 	}
 	db, err := sql.Open("sqlite3", sqliteDSN(d.sqlite, params))
 	if err != nil {
-		return nil, fmt.Errorf("sql.Open %s: %w", d.sqlite, err)
+		return nil, fmt.Errorf("open the database %s: %w", d.sqlite, err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -185,7 +185,7 @@ func (p Postgres) Restore(ctx context.Context, b erp.Backup) error {
 	case MethodPGDump:
 		return p.restoreDump(ctx, b)
 	}
-	return fmt.Errorf("dbcopy: backup method %q is not a PostgreSQL method (%s, %s): this backup was not made by dbcopy.Postgres", b.Method, MethodPGTemplate, MethodPGDump)
+	return fmt.Errorf("dbcopy: backup method %q is not a PostgreSQL method (%s, %s): this backup was not made by the PostgreSQL copier", b.Method, MethodPGTemplate, MethodPGDump)
 }
 
 // Drop frees what the backup holds outside its folder: the template copy.

@@ -128,7 +128,7 @@ func verifyCopy(ctx context.Context, b erp.Backup) error {
 	}
 	db, err := sqlx.Open("sqlite3", sqliteDSN(b.Path, "mode=ro&immutable=1"))
 	if err != nil {
-		return fmt.Errorf("verify the backup: sqlx.Open %s: %w", b.Path, err)
+		return fmt.Errorf("verify the backup: open %s: %w", b.Path, err)
 	}
 	defer db.Close()
 	var problems []string
@@ -326,7 +326,7 @@ func SQLiteChecksum(ctx context.Context, path string) (string, error) {
 	}
 	db, err := sqlx.Open("sqlite3", sqliteDSN(path, "mode=ro&_busy_timeout=10000"))
 	if err != nil {
-		return "", fmt.Errorf("checksum: sqlx.Open %s: %w", path, err)
+		return "", fmt.Errorf("checksum: open %s: %w", path, err)
 	}
 	defer db.Close()
 	var tables []string

@@ -82,7 +82,7 @@ func (r *Reader) readRows(ctx context.Context) ([]dbRow, error) {
 	}
 	db, err := sqlx.Open("sqlite3", demoerp.DSN(path, "mode=ro&_busy_timeout=10000"))
 	if err != nil {
-		return nil, fmt.Errorf("sqlx.Open %s: %w", path, err)
+		return nil, fmt.Errorf("open the database %s: %w", path, err)
 	}
 	defer db.Close()
 	var rows []dbRow

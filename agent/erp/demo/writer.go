@@ -151,7 +151,7 @@ func (w *Writer) open(params string) (*sqlx.DB, error) {
 	}
 	db, err := sqlx.Open("sqlite3", demoerp.DSN(path, params))
 	if err != nil {
-		return nil, fmt.Errorf("sqlx.Open %s: %w", path, err)
+		return nil, fmt.Errorf("open the database %s: %w", path, err)
 	}
 	return db, nil
 }

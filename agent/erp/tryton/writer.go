@@ -79,7 +79,7 @@ func checkWriterConfig(cfg *WriterConfig) error {
 		return errors.New("tryton: erp.tryton.modules_overlay is empty: the agent delivers module versions only on an overlay it controls; set it (e.g. /var/lib/upkeep/tryton-overlay), run upkeep setup, which builds it, and start trytond with it first on PYTHONPATH")
 	}
 	if _, err := os.Stat(filepath.Join(overlayModules(cfg.Overlay), "__init__.py")); err != nil {
-		return fmt.Errorf("tryton: the module overlay %s is not built (%w): run upkeep setup (tryton.EnsureOverlay) first", cfg.Overlay, err)
+		return fmt.Errorf("tryton: the module overlay %s is not built (%w): run upkeep setup first", cfg.Overlay, err)
 	}
 	if cfg.Server == nil {
 		return errors.New("tryton: no server control: configure [erp.server] (a systemd unit, or a pidfile with the start command)")
