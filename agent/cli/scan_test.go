@@ -25,6 +25,14 @@ func story(t *testing.T) (conf string, stop func()) {
 // (nil: they do not wait), so that a run stays before its point of no return.
 func storyHeld(t *testing.T, hold chan struct{}) (conf string, stop func()) {
 	t.Helper()
+	return storyWith(t, hold)
+}
+
+// storyWith is storyHeld with more modules published after the catalog;
+// a module's default_upgrade is kept from its first publish, so an extra
+// one saying false is set so by the admin (upkeep-repo default-upgrade).
+func storyWith(t *testing.T, hold chan struct{}, extra ...sample.Module) (conf string, stop func()) {
+	t.Helper()
 	conf = instance(t)
 	dir := filepath.Join(t.TempDir(), "cr")
 	res, err := repo.Init(dir, repo.InitOptions{BinBits: 4})
@@ -35,10 +43,17 @@ func storyHeld(t *testing.T, hold chan struct{}) (conf string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range sample.Catalog() {
+	for _, m := range append(sample.Catalog(), extra...) {
 		data, _ := m.Archive()
 		if _, err := s.Publish(ctx, data, repo.LocalActor("test")); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, m := range extra {
+		if !m.DefaultUpgrade {
+			if err := s.SetDefaultUpgrade(ctx, m.Name, false, repo.LocalActor("test")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	h, err := repo.NewServer(s, nil)
@@ -158,5 +173,27 @@ func TestScanExitCodes(t *testing.T) {
 	os.WriteFile(other, data, 0o644)
 	if code, _, errOut := run(t, "--config", conf2, "scan"); code != ExitUntrusted {
 		t.Errorf("foreign root: exit %d %q, want %d", code, errOut, ExitUntrusted)
+	}
+}
+
+// TestOwnMajorIsAnUpgradeOnRequest: reports 1.0.0 (0.9.0 installed),
+// with the module's default_upgrade = false, is an upgrade shown apart and
+// proposed only on request, never an update.
+func TestOwnMajorIsAnUpgradeOnRequest(t *testing.T) {
+	conf, stop := storyWith(t, nil, sample.Module{Name: "reports", Version: "1.0.0", Summary: "Custom reports, new engine",
+		DefaultUpgrade: false, Maturity: "confirmed-stable", Depends: []string{"core=2.50.*"}})
+	t.Cleanup(stop)
+	rep := scanJSON(t, "--config", conf, "scan")
+	for what, list := range map[string][]scan.Candidate{"updates": rep.Updates, "patches": rep.Patches, "upgrades": rep.Upgrades} {
+		if strings.Contains(names(list), "reports 1.0.0") {
+			t.Errorf("reports 1.0.0 is among the %s: %s", what, names(list))
+		}
+	}
+	if !strings.Contains(names(rep.UpgradeNotices), "reports 1.0.0") {
+		t.Errorf("reports 1.0.0 is not among the upgrades on request: %s", names(rep.UpgradeNotices))
+	}
+	asked := scanJSON(t, "--config", conf, "scan", "--include-upgrades", "reports")
+	if !strings.Contains(names(asked.Upgrades), "reports 1.0.0") || strings.Contains(names(asked.Updates), "reports 1.0.0") {
+		t.Errorf("on request: upgrades %q, updates %q; want reports 1.0.0 among the upgrades only", names(asked.Upgrades), names(asked.Updates))
 	}
 }
