@@ -2,12 +2,14 @@ package cli
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/upkeep-erp/upkeep/agent/api"
+	"github.com/upkeep-erp/upkeep/internal/testwait"
 )
 
 // TestReloadKeepsTheOldConfigurationOnError: a running agent takes a new
@@ -46,12 +48,8 @@ func TestReloadKeepsTheOldConfigurationOnError(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for every(t, c) != "2h" {
-		if time.Now().After(deadline) {
-			t.Fatalf("SIGHUP with a good file: every = %s, want 2h\n%s", every(t, c), p.logText())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testwait.Until(20*time.Second, func() bool { return every(t, c) == "2h" }) {
+		t.Fatalf("SIGHUP with a good file: every = %s, want 2h\n%s", every(t, c), p.logText())
 	}
 }
 
@@ -83,20 +81,15 @@ func checkEvery(t *testing.T, c *api.Client, want string) {
 
 func waitForEvent(t *testing.T, c *api.Client, kind string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		evs, err := c.Events(ctx, api.EventQuery{})
-		if err != nil {
+	var evs []api.Event
+	found := testwait.Until(20*time.Second, func() bool {
+		var err error
+		if evs, err = c.Events(ctx, api.EventQuery{}); err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range evs {
-			if e.Kind == kind {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s event in %d events", kind, len(evs))
-		}
-		time.Sleep(50 * time.Millisecond)
+		return slices.ContainsFunc(evs, func(e api.Event) bool { return e.Kind == kind })
+	})
+	if !found {
+		t.Fatalf("no %s event in %d events", kind, len(evs))
 	}
 }
