@@ -34,8 +34,8 @@ func (p palette) section(w io.Writer, title string, n int) bool {
 }
 
 func printReport(w io.Writer, r *scan.Report, p palette) {
-	fmt.Fprintf(w, "Core %s %s; repositories %s; %d modules installed\n", r.Core.Module, r.Core.Version,
-		strings.Join(r.Repositories, ", "), len(r.Installed))
+	fmt.Fprintf(w, "%s %s (the core); repositories %s; %s installed\n", r.Core.Module, r.Core.Version,
+		strings.Join(r.Repositories, ", "), count(len(r.Installed), "module", "modules"))
 	printCandidates(w, p, "Patches", r.Patches)
 	printCandidates(w, p, "Updates", r.Updates)
 	printCandidates(w, p, "Upgrades (new core series)", r.Upgrades)
@@ -182,7 +182,7 @@ func printPlan(w io.Writer, pl *scan.Plan) {
 		fmt.Fprintf(w, "  disable %s %s: %s\n", d.Module, d.Version, d.Reason)
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  STEP\tMODULE\tFROM\tTO\tKIND\tSCRIPTS")
+	fmt.Fprintln(tw, "  STAGE\tMODULE\tFROM\tTO\tKIND\tSCRIPTS")
 	for _, c := range pl.Changes {
 		var scripts []string
 		for _, s := range append(append([]scanScript{}, toScripts("pre", c.Pre)...), toScripts("post", c.Post)...) {
@@ -201,6 +201,14 @@ func printPlan(w io.Writer, pl *scan.Plan) {
 	for _, x := range pl.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", x)
 	}
+}
+
+// count says n things: "1 module", "2 modules".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 type scanScript struct{ phase, path string }

@@ -84,7 +84,7 @@ func lastEvents(ctx context.Context, src *api.Client, n int) ([]api.Event, error
 func printStatus(w io.Writer, st *api.Status, v statusView) {
 	switch {
 	case v.Agent != nil:
-		fmt.Fprintf(w, "Agent: running, pid %d, since %s (%s)\n", st.PID, st.Since.Local().Format("Mon 2 Jan 15:04"), st.Version)
+		fmt.Fprintf(w, "Agent: running, pid %d, since %s (version %s)\n", st.PID, st.Since.Local().Format("Mon 2 Jan 15:04"), strings.Trim(st.Version, "()"))
 	case v.Unreachable == notAsked:
 		fmt.Fprintln(w, "Agent: not asked (--no-agent)\nRead from the state database.")
 	default:

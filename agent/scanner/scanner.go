@@ -267,6 +267,14 @@ func save(ctx context.Context, st *store.Store, rep *scan.Report) error {
 
 // Summary is a report in one line, as the store keeps it.
 func Summary(rep *scan.Report) string {
-	return fmt.Sprintf("%d patches, %d updates, %d upgrades (%d more on request), %d not applicable",
-		len(rep.Patches), len(rep.Updates), len(rep.Upgrades), len(rep.UpgradeNotices), len(rep.NotApplicable))
+	return fmt.Sprintf("%s, %s, %s (%d more on request), %d not applicable", count(len(rep.Patches), "patch", "patches"),
+		count(len(rep.Updates), "update", "updates"), count(len(rep.Upgrades), "upgrade", "upgrades"), len(rep.UpgradeNotices), len(rep.NotApplicable))
+}
+
+// count says n things: "1 patch", "2 patches".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -87,3 +87,10 @@ func TestImpliedChoicesReplanTheSamePlan(t *testing.T) {
 		t.Errorf("plan options = %+v", o)
 	}
 }
+
+func TestSummaryCountsInWords(t *testing.T) {
+	r := &scan.Report{Patches: make([]scan.Candidate, 1), Updates: make([]scan.Candidate, 2)}
+	if got := scanner.Summary(r); got != "1 patch, 2 updates, 0 upgrades (0 more on request), 0 not applicable" {
+		t.Errorf("Summary = %q", got)
+	}
+}
