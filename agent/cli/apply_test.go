@@ -185,7 +185,7 @@ func TestApplyPlanFileCarriesItsOptions(t *testing.T) {
 		t.Fatalf("apply: exit %d, %+v (%v)\n%s", code, res, err, errOut)
 	}
 	_, out, _ = run(t, "--config", conf, "installed")
-	if !strings.Contains(out, "3.0.0") || strings.Contains(out, "reports") {
+	if !strings.Contains(out, "3.0.0") || !strings.Contains(out, "reports (disabled)") { // disabled by the plan, listed as such
 		t.Errorf("installed after the upgrade:\n%s", out)
 	}
 }
