@@ -241,6 +241,12 @@ func (b *base) newDatabase(dir, tag string) (string, string, error) {
 	}
 	name := b.pg.role + "_" + tag
 	err := b.pg.createDB(name, b.pgTmpl)
+	if err == nil && b.pgTmpl != "" {
+		// The copy's blocks are dirty in shared buffers; a production
+		// database has been through its checkpoints. Without this, the
+		// next checkpoint (the one a FILE_COPY clone forces) writes them.
+		_, err = psql("CHECKPOINT")
+	}
 	return fmt.Sprintf("[database]\nuri = postgresql://%s:%s@127.0.0.1:5432/\nlanguage = en\n", b.pg.role, b.pg.password), name, err
 }
 

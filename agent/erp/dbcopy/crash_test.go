@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/upkeep-erp/upkeep/agent/erp"
@@ -112,7 +111,7 @@ func testPostgresCrash(t *testing.T) {
 		}
 		superExec(t, "postgres", dropLeftovers(t, e.db)...) // what the runner's journal never recorded
 	}
-	for _, at := range []string{"pg-reopened", "pg-dropped", "pg-renamed"} {
+	for _, at := range []string{"pg-reopened", "pg-set-aside", "pg-renamed"} {
 		b, err := p.Backup(ctxT(t), t.TempDir())
 		if err != nil {
 			t.Fatal(err)
@@ -200,13 +199,4 @@ func sqliteExec(t *testing.T, path string, stmts ...string) {
 			t.Fatalf("%s: %v", strings.SplitN(s, " ", 4)[:3], err)
 		}
 	}
-}
-
-func superConn(t *testing.T) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(ctxT(t), pgSuperURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return conn
 }

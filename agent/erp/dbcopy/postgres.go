@@ -188,19 +188,32 @@ func (p Postgres) Restore(ctx context.Context, b erp.Backup) error {
 	return fmt.Errorf("dbcopy: backup method %q is not a PostgreSQL method (%s, %s): this backup was not made by the PostgreSQL copier", b.Method, MethodPGTemplate, MethodPGDump)
 }
 
-// Drop frees what the backup holds outside its folder: the template copy.
-// Dropping a backup that is gone (restored by renaming) is success.
+// Drop frees what the backup holds outside its folder: the template copy,
+// and the database a restore set aside (the one the failed update left),
+// which the runner drops once the restored server is healthy: a DROP
+// DATABASE forces a checkpoint, which a busy cluster can take seconds to
+// finish, and it has no place inside the outage. Dropping what is gone
+// (restored by renaming) is success.
 func (p Postgres) Drop(ctx context.Context, b erp.Backup) error {
-	if b.Method != MethodPGTemplate || b.Database == "" {
-		return nil
+	_, live, err := p.live()
+	if err != nil {
+		return err
 	}
 	conn, err := p.admin(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	return dropDatabase(ctx, conn, b.Database)
+	if b.Method == MethodPGTemplate && b.Database != "" {
+		if err := dropDatabase(ctx, conn, b.Database); err != nil {
+			return err
+		}
+	}
+	return dropDatabase(ctx, conn, asideName(live))
 }
+
+// asideName is where a restore sets the live database aside.
+func asideName(live string) string { return derivedName(live, "_upkeep_aside") }
 
 // backupTemplate clones the live database on its cluster, with the live
 // database's owner, settings and privileges, checks the clone's catalog
@@ -307,17 +320,21 @@ func (p Postgres) alreadyRestored(ctx context.Context, conn *pgx.Conn, live stri
 	return fmt.Errorf("dbcopy: the backup database %s is gone and %s does not match it: the backup was dropped or already used; restore from another backup (the database was left as it is)", b.Database, live)
 }
 
-// swapIn replaces the live database with from: drop live, rename from.
-// A crash between the two leaves from in place, which Restore renames.
+// swapIn replaces the live database with from by two renames: live
+// aside (its sessions ended), from to live. Drop removes the one set aside
+// later. A crash between the two leaves from in place and live missing,
+// which Restore finishes by the second rename.
 func swapIn(ctx context.Context, conn *pgx.Conn, from, live string) error {
 	props, err := readProps(ctx, conn, live)
 	if err != nil && !errors.Is(err, errNoDatabase) {
 		return err
 	}
-	if err := dropDatabase(ctx, conn, live); err != nil {
-		return err
+	if props != nil {
+		if err := setAside(ctx, conn, live); err != nil {
+			return err
+		}
 	}
-	boundary("pg-dropped")
+	boundary("pg-set-aside")
 	if err := exec1(ctx, conn, "ALTER DATABASE "+ident(from)+" RENAME TO "+ident(live)); err != nil {
 		return err
 	}
@@ -326,6 +343,19 @@ func swapIn(ctx context.Context, conn *pgx.Conn, from, live string) error {
 		return props.apply(ctx, conn, live)
 	}
 	return nil
+}
+
+// setAside renames live to its aside name, after ending its sessions (a
+// database in use cannot be renamed) and dropping an earlier aside one.
+func setAside(ctx context.Context, conn *pgx.Conn, live string) error {
+	aside := asideName(live)
+	if err := dropDatabase(ctx, conn, aside); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", live); err != nil {
+		return fmt.Errorf("dbcopy: end the sessions left on %s: %w%s", live, err, privilegeHint(err))
+	}
+	return exec1(ctx, conn, "ALTER DATABASE "+ident(live)+" RENAME TO "+ident(aside))
 }
 
 // backupDump writes pg_dump -Fc of the live database into dir (one

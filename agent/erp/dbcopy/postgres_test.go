@@ -151,6 +151,13 @@ func TestPostgresBackupRestore(t *testing.T) {
 			if err := p.Drop(ctxT(t), b); err != nil {
 				t.Errorf("Drop: %v", err)
 			}
+			conn := superConn(t)
+			defer conn.Close(context.Background())
+			var left int
+			conn.QueryRow(ctxT(t), "SELECT count(*) FROM pg_database WHERE datname IN ($1, $2)", b.Database, asideName(e.db)).Scan(&left)
+			if left != 0 {
+				t.Errorf("after Drop %d of the backup copy and the database set aside are left", left)
+			}
 		})
 	}
 }
@@ -316,6 +323,9 @@ func TestPostgresRestoreResumes(t *testing.T) {
 		}},
 		{"template, copy reopened and live dropped", func(e pgEnv, b erp.Backup) []string {
 			return []string{"ALTER DATABASE " + b.Database + " WITH ALLOW_CONNECTIONS true", "DROP DATABASE " + e.db + " WITH (FORCE)"}
+		}},
+		{"template, copy reopened and live set aside", func(e pgEnv, b erp.Backup) []string {
+			return []string{"ALTER DATABASE " + b.Database + " WITH ALLOW_CONNECTIONS true", "ALTER DATABASE " + e.db + " RENAME TO " + asideName(e.db)}
 		}},
 		{"template, renamed", func(e pgEnv, b erp.Backup) []string {
 			return []string{"ALTER DATABASE " + b.Database + " WITH ALLOW_CONNECTIONS true", "DROP DATABASE " + e.db + " WITH (FORCE)",
@@ -530,4 +540,13 @@ func TestPostgresCopyLive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func superConn(t *testing.T) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(ctxT(t), pgSuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
