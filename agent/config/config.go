@@ -4,6 +4,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -300,7 +301,11 @@ type SMTP struct {
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read configuration: %w (create it, or point to it with --config)", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read configuration: %w: create it from docs/examples/tryton.toml or odoo.toml (upkeep config check then checks it), "+
+				"or point to it with --config; to try Upkeep first, upkeep demo sets up everything in a folder of its own", err)
+		}
+		return nil, fmt.Errorf("read configuration: %w (point to a readable file with --config)", err)
 	}
 	c, err := Parse(data, filepath.Dir(path))
 	if err != nil {

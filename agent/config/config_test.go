@@ -83,3 +83,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMissingFileNamesTheExamplesAndTheDemo(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "upkeep.toml"))
+	if err == nil || !strings.Contains(err.Error(), "docs/examples/tryton.toml") || !strings.Contains(err.Error(), "upkeep demo") {
+		t.Errorf("Load of a missing file = %v, want the examples and upkeep demo named", err)
+	}
+}
