@@ -43,6 +43,11 @@ func (s *Store) PublishTo(ctx context.Context, data []byte, repository string, a
 		detail += " into " + clip(repository, 64)
 	}
 	err := s.attempt(ctx, Attempt{Actor: actor, Action: "publish", Detail: detail}, func(at *Attempt) error {
+		// An Odoo addon as it is gets its upkeep.toml written from __manifest__.py.
+		data, _, err := catalog.OdooAddonArchive(data, s.limits)
+		if err != nil {
+			return wrapKind(KindInvalid, err, "Odoo addon rejected")
+		}
 		m, err := s.readManifest(data)
 		if err != nil {
 			return err

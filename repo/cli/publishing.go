@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -44,7 +43,7 @@ func printInit(w io.Writer, dir string, res *repo.InitResult) {
 func (a *app) publishCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "publish ARCHIVE...",
-		Short: "Validate and publish module archives (zip with upkeep.toml at the root)",
+		Short: "Validate and publish module archives (zip with upkeep.toml at the root), or Odoo addons as they are (folder or zip)",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cliutil.Usage(fmt.Errorf("expected at least one ARCHIVE"))
@@ -104,9 +103,13 @@ func readBatch(paths []string) ([]batchArchive, error) {
 	var out []batchArchive
 	first := map[string]string{} // "module version" → the path that gave it
 	for _, path := range paths {
-		data, err := os.ReadFile(path)
+		data, err := readArchiveOrFolder(path)
 		if err != nil {
 			return nil, fmt.Errorf("read the archive: %w; nothing was published", err)
+		}
+		data, _, err = catalog.OdooAddonArchive(data, catalog.DefaultArchiveLimits())
+		if err != nil {
+			return nil, fmt.Errorf("%s: Odoo addon rejected: %w; nothing was published", path, err)
 		}
 		arc, err := catalog.ReadArchive(bytes.NewReader(data), int64(len(data)), catalog.DefaultArchiveLimits())
 		if err != nil {
