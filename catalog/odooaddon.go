@@ -224,7 +224,7 @@ func overlayUpkeepTOML(name string, m *Manifest, f *zip.File) (*Manifest, error)
 				return nil, fmt.Errorf("%s: version: %w", where, err)
 			}
 			if !OdooFull(given, m.Version.Series()).Equal(m.Version) {
-				return nil, fmt.Errorf("%s says version %s but %s says %s: they must agree; change one (or drop version from %s), nothing was published",
+				return nil, fmt.Errorf("%s says version %s but %s says %s: they must agree; change one (or drop version from %s)",
 					where, s, OdooManifestName, m.Version, ManifestName)
 			}
 			continue

@@ -148,7 +148,7 @@ func (s *Store) checkNew(tx *sqlx.Tx, m *catalog.Manifest) error {
 			return fmt.Errorf("look up dependency %s: %w", d.Module, err)
 		}
 		if n == 0 {
-			return errorf(KindInvalid, "%s %s depends on %s, which is not published here: publish %s first, or fix depends in upkeep.toml", m.Name, m.Version, d.Module, d.Module)
+			return errorf(KindInvalid, "%s %s depends on %s, which is not published here: publish %s first, or fix depends in upkeep.toml (for an Odoo addon, in __manifest__.py)", m.Name, m.Version, d.Module, d.Module)
 		}
 	}
 	return s.checkCycle(tx, m)
