@@ -176,6 +176,9 @@ func (c *Client) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	if req.PatchesOnly {
 		q.Set("patches_only", "true")
 	}
+	if req.UpdateAll {
+		q.Set("update_all", "true")
+	}
 	if len(req.Modules) > 0 {
 		q.Set("modules", strings.Join(req.Modules, ","))
 	}

@@ -45,6 +45,9 @@ func (s *Server) plan(w http.ResponseWriter, r *http.Request, _ Caller) error {
 	if req.PatchesOnly, err = queryBool(r, "patches_only"); err != nil {
 		return err
 	}
+	if req.UpdateAll, err = queryBool(r, "update_all"); err != nil {
+		return err
+	}
 	return reply(w, http.StatusOK)(s.backend.Plan(r.Context(), req))
 }
 

@@ -119,7 +119,7 @@ type ScanRequest struct {
 }
 
 // PlanRequest is GET /v1/plan's query (install, include_upgrades,
-// modules: comma lists; disable_blockers, patches_only: true/false) and
+// modules: comma lists; disable_blockers, patches_only, update_all: true/false) and
 // part of an apply or rehearsal.
 type PlanRequest struct {
 	Install         []string `json:"install,omitempty"`
@@ -133,6 +133,9 @@ type PlanRequest struct {
 	// the modules that must move or be disabled with them); a name the
 	// plan does not change is a 400 naming it.
 	Modules []string `json:"modules,omitempty"`
+	// UpdateAll makes the plan's last update update every installed module
+	// (the ERP's --update=all).
+	UpdateAll bool `json:"update_all,omitempty"`
 }
 
 // RunRequest is POST /v1/apply's and POST /v1/rehearse's body: the plan

@@ -85,7 +85,7 @@ func (rn *run) update(ctx context.Context, stage int, out io.Writer) error {
 	limit := orDefault(rn.r.Config.UpdateTimeout, defaultUpdateTimeout)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	err := rn.r.Writer.Update(ctx, erp.UpdateRequest{Modules: u.update, Install: append(u.install, u.enable...), Disable: u.disable}, out)
+	err := rn.r.Writer.Update(ctx, erp.UpdateRequest{All: u.all, Modules: u.update, Install: append(u.install, u.enable...), Disable: u.disable}, out)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("the ERP's update ran longer than %s (apply.update_timeout) and was stopped: %w", limit, err)
 	}

@@ -131,7 +131,11 @@ func stages(plan *scan.Plan) []int {
 }
 
 // updateNames are the modules one stage's update touches.
-type updateNames struct{ update, install, disable, enable []string }
+// With all, the update updates every installed module instead of update.
+type updateNames struct {
+	update, install, disable, enable []string
+	all                              bool
+}
 
 func updateRequestNames(plan *scan.Plan, stage int) updateNames {
 	var u updateNames
@@ -152,11 +156,17 @@ func updateRequestNames(plan *scan.Plan, stage int) updateNames {
 			u.enable = append(u.enable, d.Module)
 		}
 	}
+	if st := stages(plan); plan.UpdateAll && st[len(st)-1] == stage {
+		u.all, u.update = true, nil
+	}
 	return u
 }
 
 func describeUpdate(u updateNames) string {
 	var parts []string
+	if u.all {
+		parts = append(parts, "every installed module")
+	}
 	if len(u.update) > 0 {
 		parts = append(parts, strings.Join(u.update, ", "))
 	}

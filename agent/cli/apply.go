@@ -130,6 +130,7 @@ func (f scanFlags) implied(plan *scan.Plan) scanFlags {
 	sf := f
 	sf.install, sf.upgrades = slices.Clone(f.install), slices.Clone(f.upgrades)
 	sf.disableBlockers = sf.disableBlockers || len(plan.Disable) > 0
+	sf.updateAll = sf.updateAll || plan.UpdateAll
 	for _, ch := range plan.Changes {
 		switch {
 		case ch.From.IsZero() && !slices.Contains(sf.install, ch.Module):

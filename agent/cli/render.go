@@ -195,6 +195,9 @@ func printPlan(w io.Writer, pl *scan.Plan) {
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", c.Stage, c.Module, from, c.To, c.Kind, strings.Join(scripts, ", "))
 	}
 	tw.Flush()
+	if pl.UpdateAll {
+		fmt.Fprintln(w, "  then update every installed module (the ERP's update of all modules)")
+	}
 	if len(pl.Changes) == 0 && len(pl.Disable) == 0 {
 		fmt.Fprintln(w, "  nothing to do")
 	}

@@ -17,6 +17,7 @@ import (
 type scanFlags struct {
 	install, upgrades []string
 	disableBlockers   bool
+	updateAll         bool
 }
 
 func (a *app) scanCmd() *cobra.Command {
@@ -62,11 +63,12 @@ func (f *scanFlags) addPlanFlags(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.install, "install", nil, "modules to install")
 	fl.StringSliceVar(&f.upgrades, "include-upgrades", nil, "modules whose upgrades to take even if not upgraded by default")
 	fl.BoolVar(&f.disableBlockers, "disable-blockers", false, "enforced update: disable the installed modules that block a change")
+	fl.BoolVar(&f.updateAll, "update-all", false, "after the changes, run the ERP's update of every installed module (--update=all)")
 }
 
 // planRequest is the flags as the agent's API takes them.
 func (f scanFlags) planRequest() api.PlanRequest {
-	return api.PlanRequest{Install: f.install, IncludeUpgrades: f.upgrades, DisableBlockers: f.disableBlockers}
+	return api.PlanRequest{Install: f.install, IncludeUpgrades: f.upgrades, DisableBlockers: f.disableBlockers, UpdateAll: f.updateAll}
 }
 
 // interruptible makes cmd's context end at an interrupt or SIGTERM and

@@ -36,6 +36,9 @@ type PlanOptions struct {
 	// the modules that must move or be disabled with them. A name the plan
 	// does not change is an *UnplannedError.
 	Modules []string `json:"modules,omitempty"`
+	// UpdateAll makes the plan's last update step update every installed
+	// module (the ERP's --update=all), as the classic procedure asks after a patch.
+	UpdateAll bool `json:"update_all,omitempty"`
 }
 
 // Plan is the exact set of changes to apply, with a stable hash: the same
@@ -52,6 +55,8 @@ type Plan struct {
 	// are applied (and the ERP updated) before the next step's.
 	Changes  []PlannedChange `json:"changes"`
 	Warnings []string        `json:"warnings"`
+	// UpdateAll: the last stage's update updates every installed module.
+	UpdateAll bool `json:"update_all,omitempty"`
 }
 
 // PlannedChange is one module's move, with what the agent needs to apply it.
@@ -115,6 +120,7 @@ func (sc *scanner) planned(opts PlanOptions, disabled map[int]string) (*Plan, er
 	pl.Warnings = dedupe(append(pl.Warnings, sc.p.warnings...))
 	pl.Warnings = append(pl.Warnings, sc.missedUpgrades(upgrades)...)
 	pl.Warnings = append(pl.Warnings, notes...)
+	pl.UpdateAll = opts.UpdateAll && !pl.Empty()
 	pl.Hash = pl.hash()
 	return pl, nil
 }
@@ -320,6 +326,9 @@ func (pl *Plan) Empty() bool { return len(pl.Changes)+len(pl.Disable)+len(pl.Ena
 func (pl *Plan) hash() string {
 	var b strings.Builder
 	b.WriteString("upkeep-plan\t" + strconv.Itoa(PlanSchema) + "\n")
+	if pl.UpdateAll {
+		b.WriteString("update-all\n")
+	}
 	for _, d := range pl.Disable {
 		fmt.Fprintf(&b, "disable\t%s\t%s\n", d.Module, d.Version)
 	}

@@ -46,12 +46,13 @@ type Request struct {
 	DisableBlockers bool     // plan: disable the installed modules that block a change
 	PatchesOnly     bool     // plan: patches of installed modules only (silent applies)
 	Modules         []string // plan: these modules' changes alone, with what they need
+	UpdateAll       bool     // plan: the last update updates every installed module
 }
 
 // PlanOptions are the request's choices as scan.Plan takes them.
 func (r Request) PlanOptions() scan.PlanOptions {
 	return scan.PlanOptions{IncludeUpgrades: r.IncludeUpgrades, DisableBlockers: r.DisableBlockers, PatchesOnly: r.PatchesOnly,
-		Modules: r.Modules}
+		Modules: r.Modules, UpdateAll: r.UpdateAll}
 }
 
 // Implied returns r with the choices plan implies (its new modules, its
@@ -59,7 +60,8 @@ func (r Request) PlanOptions() scan.PlanOptions {
 // gives the same plan, whoever made it.
 func (r Request) Implied(plan *scan.Plan) Request {
 	out := Request{Install: slices.Clone(r.Install), IncludeUpgrades: slices.Clone(r.IncludeUpgrades),
-		DisableBlockers: r.DisableBlockers || len(plan.Disable) > 0, PatchesOnly: r.PatchesOnly, Modules: slices.Clone(r.Modules)}
+		DisableBlockers: r.DisableBlockers || len(plan.Disable) > 0, PatchesOnly: r.PatchesOnly, Modules: slices.Clone(r.Modules),
+		UpdateAll: r.UpdateAll || plan.UpdateAll}
 	for _, ch := range plan.Changes {
 		switch {
 		case ch.From.IsZero() && !slices.Contains(out.Install, ch.Module):

@@ -314,7 +314,7 @@ func (b *Backend) Plan(ctx context.Context, req api.PlanRequest) (*api.Plan, err
 
 func planRequest(req api.PlanRequest) scanner.Request {
 	return scanner.Request{Install: req.Install, IncludeUpgrades: req.IncludeUpgrades, DisableBlockers: req.DisableBlockers,
-		PatchesOnly: req.PatchesOnly, Modules: req.Modules}
+		PatchesOnly: req.PatchesOnly, Modules: req.Modules, UpdateAll: req.UpdateAll}
 }
 
 // Installed reads the ERP's installed modules and compares them with the ledger.
