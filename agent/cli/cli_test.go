@@ -112,6 +112,19 @@ func TestStateCommands(t *testing.T) {
 	}
 }
 
+// TestHoldWithoutReason: a hold set without --reason is listed without an
+// empty reason or a stray comma.
+func TestHoldWithoutReason(t *testing.T) {
+	conf := instance(t)
+	code, out, errOut := run(t, "--config", conf, "hold", "arp")
+	if code != 0 {
+		t.Fatalf("hold arp: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "held: arp  (by ") || strings.Contains(out, "(,") || strings.Contains(out, ", by") {
+		t.Errorf("hold without a reason printed %q", out)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	conf := instance(t)
 	bad := filepath.Join(t.TempDir(), "bad.toml")

@@ -120,9 +120,32 @@ func (a *app) holdCmd() *cobra.Command {
 func (a *app) printHolds(holds []api.Hold) error {
 	return a.print(holds, func(w io.Writer) {
 		for _, h := range holds {
-			fmt.Fprintf(w, "held: %s  (%s, by %s at %s)\n", h.Module, h.Reason, h.SetBy, h.SetAt)
+			fmt.Fprintf(w, "held: %s%s\n", h.Module, holdDetail(h))
 		}
 	})
+}
+
+// holdDetail is the parenthesised note after a held module: its reason,
+// who set it and when, leaving out whichever parts are empty.
+func holdDetail(h api.Hold) string {
+	var parts []string
+	if h.Reason != "" {
+		parts = append(parts, h.Reason)
+	}
+	who := ""
+	if h.SetBy != "" {
+		who = "by " + h.SetBy
+	}
+	if h.SetAt != "" {
+		who = strings.TrimSpace(who + " at " + h.SetAt)
+	}
+	if who != "" {
+		parts = append(parts, who)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(parts, ", ") + ")"
 }
 
 func (a *app) unholdCmd() *cobra.Command {
