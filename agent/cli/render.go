@@ -195,6 +195,7 @@ func printPlan(w io.Writer, pl *scan.Plan) {
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", c.Stage, c.Module, from, c.To, c.Kind, strings.Join(scripts, ", "))
 	}
 	tw.Flush()
+	printIncluded(w, pl.Changes)
 	if pl.UpdateAll {
 		fmt.Fprintln(w, "  then update every installed module (the ERP's update of all modules)")
 	}
@@ -203,6 +204,25 @@ func printPlan(w io.Writer, pl *scan.Plan) {
 	}
 	for _, x := range pl.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", x)
+	}
+}
+
+// printIncluded says which listed patches a change takes in passing:
+// "core 2.50.21 is included in 2.50.22".
+func printIncluded(w io.Writer, cs []scan.PlannedChange) {
+	for _, c := range cs {
+		if len(c.Includes) == 0 {
+			continue
+		}
+		vs := make([]string, len(c.Includes))
+		for i, v := range c.Includes {
+			vs[i] = v.String()
+		}
+		verb := "is"
+		if len(vs) > 1 {
+			verb = "are"
+		}
+		fmt.Fprintf(w, "  %s %s %s included in %s\n", c.Module, strings.Join(vs, ", "), verb, c.To)
 	}
 }
 

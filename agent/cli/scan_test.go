@@ -154,6 +154,24 @@ func TestPlanHashIsStable(t *testing.T) {
 	}
 }
 
+// TestPlanSaysWhichPatchIsIncluded: the scan lists the core patch 2.50.21,
+// the plan goes straight to 2.50.22 and says the patch is in it.
+func TestPlanSaysWhichPatchIsIncluded(t *testing.T) {
+	conf, stop := story(t)
+	defer stop()
+	r := scanJSON(t, "--config", conf, "scan")
+	if !strings.Contains(names(r.Patches), "core 2.50.21") {
+		t.Fatalf("patches = %q, want core 2.50.21", names(r.Patches))
+	}
+	code, out, errOut := run(t, "--config", conf, "plan")
+	if code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "2.50.22") || !strings.Contains(out, "core 2.50.21 is included in 2.50.22") {
+		t.Errorf("plan does not say the patch is included:\n%s", out)
+	}
+}
+
 func TestScanExitCodes(t *testing.T) {
 	conf, stop := story(t)
 	stop() // the repository is down

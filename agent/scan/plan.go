@@ -75,6 +75,9 @@ type PlannedChange struct {
 	// Fixes are the security advisories the change closes (not hashed: an
 	// advisory added later does not change what is applied).
 	Fixes []catalog.Advisory `json:"fixes,omitempty"`
+	// Includes are the proposable patches between From and To that the
+	// change takes in passing, oldest first (not hashed: it only explains).
+	Includes []catalog.Version `json:"includes,omitempty"`
 }
 
 // Plan turns the scan into a plan. With no options it is the report's
@@ -281,6 +284,7 @@ func (sc *scanner) plannedChange(stage, k, f, t int) PlannedChange {
 	if len(set.infos) > 0 {
 		pc.Fixes = sc.p.idx.fixesBetween(c.Module, c.From, c.To)
 	}
+	pc.Includes = sc.includedPatches(k, c.From, c.To)
 	for _, s := range set.scriptsOf(rel) {
 		if !s.AppliesTo(c.From, c.To) {
 			continue
@@ -300,6 +304,20 @@ func (sc *scanner) plannedChange(stage, k, f, t int) PlannedChange {
 	slices.SortFunc(pc.Pre, byToPath)
 	slices.SortFunc(pc.Post, byToPath)
 	return pc
+}
+
+// includedPatches returns module k's proposable patches strictly between
+// from and to, oldest first: the versions a scan lists that the change
+// to to takes in passing.
+func (sc *scanner) includedPatches(k int, from, to catalog.Version) []catalog.Version {
+	var out []catalog.Version
+	for _, v := range sc.p.mods[k].vals {
+		if v.kind == catalog.KindPatch && v.policy && v.ver.Compare(from) > 0 && v.ver.Compare(to) < 0 {
+			out = append(out, v.ver)
+		}
+	}
+	slices.SortFunc(out, catalog.Version.Compare)
+	return out
 }
 
 // StatePlan is the plan of upkeep disable or enable: no change of code,
