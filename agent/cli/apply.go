@@ -267,11 +267,20 @@ func printDryRun(w io.Writer, plan *scan.Plan, d *apply.DryRunReport) {
 }
 
 // progress shows a run's events: a live status line on a terminal, plain
-// lines otherwise.
+// lines otherwise. Plain lines leave out the steps' starts and ends when
+// the command's report lists every step (listed), so that a log of stdout
+// and stderr together says each step once.
 type progress struct {
-	w    io.Writer
-	tty  bool
-	line string // the status line shown (terminal)
+	w      io.Writer
+	tty    bool
+	listed bool   // the report printed at the end lists every step
+	line   string // the status line shown (terminal)
+}
+
+// listing marks p as shown before a report that lists every step.
+func (p *progress) listing() *progress {
+	p.listed = true
+	return p
 }
 
 func newProgress(w io.Writer) *progress {
@@ -283,6 +292,9 @@ func (p *progress) event(e apply.Event) {
 	head := fmt.Sprintf("[%d/%d] %s", e.Step, e.Steps, e.Name)
 	if e.Step > e.Steps {
 		head = fmt.Sprintf("[%d] %s", e.Step, e.Name)
+	}
+	if !p.tty && p.listed && (e.Phase == apply.PhaseStart || e.Phase == apply.PhaseDone || e.Phase == apply.PhaseFailed) {
+		return
 	}
 	switch e.Phase {
 	case apply.PhaseStart:

@@ -84,7 +84,7 @@ func (a *app) agentRun(cmd *cobra.Command, link agentLink, arg string) (runDetai
 	}
 	fl := &follower{}
 	if run.Ended == nil {
-		fl.p = newProgress(a.errOut)
+		fl.p = newProgress(a.errOut).listing()
 	}
 	if run, err = follow(ctx, link, run, fl); err != nil {
 		return runDetail{}, err

@@ -56,7 +56,7 @@ func (a *app) rehearse(cmd *cobra.Command, args []string, c *config.Config, link
 	if err != nil {
 		return startRefused(ctx, cl, err)
 	}
-	fl := &follower{p: newProgress(a.errOut), steps: len(apply.Steps(plan)) + setup + 1, own: true}
+	fl := &follower{p: newProgress(a.errOut).listing(), steps: len(apply.Steps(plan)) + setup + 1, own: true}
 	ended, err := follow(ctx, link, run, fl)
 	if err != nil {
 		return err
