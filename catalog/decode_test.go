@@ -52,7 +52,7 @@ func sampleListing(n int) *Listing {
 	up := MustParseVersion("1.0.0")
 	for i := 0; i < n; i++ {
 		v := MustParseVersion(fmt.Sprintf("1.%d.%d", i/3, i%3))
-		r := Release{Version: v, Summary: "Accounts receivable", Maturity: MaturityConfirmedStable, Patch: i%3 != 0,
+		r := Release{Version: v, Summary: "Accounts receivable", Maturity: MaturityConfirmedStable, Patch: i%3 != 0, UpdateAll: i == 2,
 			Depends:   []Dependency{{Module: "core", First: MustParseVersion("2.50.0")}, {Module: "cfdi", First: MustParseVersion("1.0")}},
 			Archive:   ArchiveRef{Path: fmt.Sprintf("archives/%064x.zip", i), Length: 4096, SHA256: fmt.Sprintf("%064x", i)},
 			Published: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}

@@ -164,6 +164,8 @@ func FuzzParseListing(f *testing.F) {
 		`{"id":"A-1","severity":"low","title":"t","affects":"<1.0"}],"archive":{"path":"a.zip","length":1,"sha256":"` + sha + `"},"published":"2025-01-01T00:00:00Z"}]}`))
 	f.Add([]byte(`{"schema":1,"repository":"r","module":"m","versions":[{"version":"1.0","maturity":"test","depends":[],` +
 		`"archive":{"path":"a.zip","length":1,"sha256":"` + sha + `"},"published":"2025-01-01T00:00:00.5-07:00"}]}`))
+	f.Add([]byte(`{"schema":1,"repository":"r","module":"m","versions":[{"version":"1.0","maturity":"test","update_all":true,` +
+		`"archive":{"path":"a.zip","length":1,"sha256":"` + sha + `"},"published":"2025-01-01T00:00:00Z"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := ParseListing(data)
 		if err != nil {

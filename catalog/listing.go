@@ -17,6 +17,7 @@ type Release struct {
 	Core         bool         `json:"core,omitempty"`
 	Maturity     Maturity     `json:"maturity"`
 	Patch        bool         `json:"patch,omitempty"`
+	UpdateAll    bool         `json:"update_all,omitempty"` // applying it needs the ERP's update of every installed module
 	UpgradeFrom  *Version     `json:"upgrade_from,omitempty"`
 	Depends      []Dependency `json:"depends,omitempty"`
 	Scripts      []Script     `json:"scripts,omitempty"`

@@ -19,7 +19,7 @@ const testListing = `{
   "versions": [
     {"version": "1.3.0", "maturity": "beta", "published": "2025-01-02T03:04:05Z",
      "archive": {"path": "archives/a.zip", "length": 10, "sha256": "` + sha + `"}},
-    {"version": "1.4.0", "summary": "AR/AP", "maturity": "confirmed-stable", "patch": true,
+    {"version": "1.4.0", "summary": "AR/AP", "maturity": "confirmed-stable", "patch": true, "update_all": true,
      "upgrade_from": "1.2.0", "extended_from": "1.3.9",
      "depends": [{"module": "core", "first": "2.50.0", "below": "3.1"}],
      "scripts": [{"phase": "pre", "path": "m/pre.sql", "from": "1.3.0", "to": "1.4.0"}],
@@ -40,7 +40,7 @@ func TestParseListing(t *testing.T) {
 	from := v("1.3.0")
 	wantDeps := []Dependency{{Module: "core", First: v("2.50.0"), Upper: below("3.1"), Enforcement: EnforceNone}}
 	wantScripts := []Script{{Phase: "pre", Path: "m/pre.sql", From: &from, To: v("1.4.0")}}
-	if r.Maturity != MaturityConfirmedStable || !r.Patch || r.UpgradeFrom.String() != "1.2.0" || r.ExtendedFrom.String() != "1.3.9" ||
+	if r.Maturity != MaturityConfirmedStable || !r.Patch || !r.UpdateAll || l.Versions[0].UpdateAll || r.UpgradeFrom.String() != "1.2.0" || r.ExtendedFrom.String() != "1.3.9" ||
 		!reflect.DeepEqual(r.Depends, wantDeps) || !reflect.DeepEqual(r.Scripts, wantScripts) || r.Archive.Length != 20 {
 		t.Errorf("release = %+v", r)
 	}

@@ -37,6 +37,7 @@ type Manifest struct {
 	Maturity       Maturity
 	DefaultUpgrade bool // module-level; defaults to true when absent
 	Patch          bool // promises no schema change
+	UpdateAll      bool // applying this version needs the ERP's update of every installed module
 	UpgradeFrom    *Version
 	Scripts        []Script
 	// Notes are the release notes in Markdown, kept as text. With NotesFile
@@ -222,6 +223,7 @@ func (m *Manifest) Release(ref ArchiveRef, published time.Time) Release {
 		Core:        m.Core,
 		Maturity:    m.Maturity,
 		Patch:       m.Patch,
+		UpdateAll:   m.UpdateAll,
 		UpgradeFrom: cloneVersion(m.UpgradeFrom),
 		Archive:     ref,
 		Published:   published,

@@ -15,6 +15,7 @@ core = false
 maturity = "confirmed-stable"
 default_upgrade = false
 patch = true
+update_all = true
 upgrade_from = "1.2.0"
 depends = ["core>=2.50.0", { module = "party", first = "2.50.0", below = "3.1", user_editable = true }]
 
@@ -44,6 +45,7 @@ func TestParseManifestFull(t *testing.T) {
 		Maturity:       MaturityConfirmedStable,
 		DefaultUpgrade: false,
 		Patch:          true,
+		UpdateAll:      true,
 		UpgradeFrom:    &upFrom,
 		Depends: []Dependency{
 			{Module: "core", First: v("2.50.0")},
@@ -290,7 +292,7 @@ func TestManifestRelease(t *testing.T) {
 	ref := ArchiveRef{Path: "archives/x.zip", Length: 10, SHA256: strings.Repeat("a", 64)}
 	when := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	r := m.Release(ref, when)
-	want := Release{Version: m.Version, Summary: m.Summary, Maturity: m.Maturity, Patch: true,
+	want := Release{Version: m.Version, Summary: m.Summary, Maturity: m.Maturity, Patch: true, UpdateAll: true,
 		UpgradeFrom: m.UpgradeFrom, Depends: m.Depends, Scripts: m.Scripts, Archive: ref, Published: when}
 	if !reflect.DeepEqual(r, want) {
 		t.Fatalf("Release() = %#v, want %#v", r, want)

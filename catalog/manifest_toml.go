@@ -13,7 +13,7 @@ import (
 
 // The keys each table of upkeep.toml may hold.
 var (
-	manifestKeys   = []string{"name", "version", "summary", "core", "maturity", "default_upgrade", "patch", "upgrade_from", "depends", "scripts", "notes", "notes_file", "advisories"}
+	manifestKeys   = []string{"name", "version", "summary", "core", "maturity", "default_upgrade", "patch", "update_all", "upgrade_from", "depends", "scripts", "notes", "notes_file", "advisories"}
 	dependencyKeys = []string{"module", "first", "last", "below", "enforcement", "user_editable"}
 	scriptKeys     = []string{"phase", "path", "from", "to"}
 	advisoryKeys   = []string{"id", "severity", "title", "url", "affects"}
@@ -46,6 +46,7 @@ func manifestFromTable(t *tomlTable) (*Manifest, error) {
 		Core:           t.boolean("core", false),
 		DefaultUpgrade: t.boolean("default_upgrade", true),
 		Patch:          t.boolean("patch", false),
+		UpdateAll:      t.boolean("update_all", false),
 		UpgradeFrom:    t.version("upgrade_from"),
 	}
 	if v := t.version("version"); v != nil {
@@ -331,6 +332,9 @@ func (m *Manifest) EncodeTOML() ([]byte, error) {
 	fmt.Fprintf(&b, "maturity = %s\n", tomlQuote(m.Maturity.String()))
 	fmt.Fprintf(&b, "default_upgrade = %t\n", m.DefaultUpgrade)
 	fmt.Fprintf(&b, "patch = %t\n", m.Patch)
+	if m.UpdateAll {
+		b.WriteString("update_all = true\n")
+	}
 	if m.UpgradeFrom != nil {
 		fmt.Fprintf(&b, "upgrade_from = %s\n", tomlQuote(m.UpgradeFrom.String()))
 	}

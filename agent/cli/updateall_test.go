@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/upkeep-erp/upkeep/agent/apply"
+	"github.com/upkeep-erp/upkeep/agent/scan"
 	"github.com/upkeep-erp/upkeep/agent/store"
+	"github.com/upkeep-erp/upkeep/repo/sample"
 )
 
 // TestApplyUpdateAll applies with --update-all on the demo ERP: the plan
@@ -54,4 +56,23 @@ func TestApplyUpdateAll(t *testing.T) {
 func hash(out string) string {
 	first, _, _ := strings.Cut(out, "\n")
 	return first
+}
+
+// TestManifestRequiresUpdateAll publishes a core release whose upkeep.toml
+// says update_all = true: the plan taking it updates every installed
+// module without --update-all, and says which release asks for it.
+func TestManifestRequiresUpdateAll(t *testing.T) {
+	conf, stop := storyWith(t, nil, sample.Module{Name: "core", Version: "2.50.23", Summary: "ERP core: recomputes every module's data",
+		Core: true, DefaultUpgrade: true, UpdateAll: true, Maturity: "confirmed-stable"})
+	t.Cleanup(stop)
+	code, out, errOut := run(t, "--config", conf, "plan")
+	if code != 0 || !strings.Contains(out, "then update every installed module") ||
+		!strings.Contains(out, "core 2.50.23 requires the update of every installed module") {
+		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "--config", conf, "plan", "--json")
+	var pl scan.Plan
+	if err := json.Unmarshal([]byte(out), &pl); code != 0 || err != nil || !pl.UpdateAll {
+		t.Fatalf("plan --json: exit %d, update_all %v (%v)\n%s%s", code, pl.UpdateAll, err, out, errOut)
+	}
 }

@@ -19,7 +19,7 @@ import (
 // values, and add next to nothing to the garbage collector's work.
 //
 // It keeps what the scan reads: each release's version, summary, core and
-// patch flags, maturity, upgrade_from, dependencies, scripts, archive, notes
+// patch and update_all flags, maturity, upgrade_from, dependencies, scripts, archive, notes
 // and advisories (the last two beside the array, for the releases that have some);
 // not its publication time or extended_from. Add the listings in
 // subscription order (one at a time, as they are decoded, so the decoded
@@ -74,8 +74,9 @@ type cinfo struct {
 }
 
 const (
-	relCore  uint8 = 1 << iota // Release.Core
-	relPatch                   // Release.Patch
+	relCore      uint8 = 1 << iota // Release.Core
+	relPatch                       // Release.Patch
+	relUpdateAll                   // Release.UpdateAll
 )
 
 // cdep is one dependency.
@@ -209,6 +210,9 @@ func (s *Listings) release(r *catalog.Release) crel {
 	if r.Patch {
 		c.flags |= relPatch
 	}
+	if r.UpdateAll {
+		c.flags |= relUpdateAll
+	}
 	for _, d := range r.Depends {
 		s.depRefs = append(s.depRefs, s.dep(d))
 	}
@@ -282,6 +286,7 @@ func (s *Listings) dep(d catalog.Dependency) uint32 {
 // per release but its dependencies.
 
 func (r *crel) patch() bool                         { return r.flags&relPatch != 0 }
+func (r *crel) updateAll() bool                     { return r.flags&relUpdateAll != 0 }
 func (r *crel) mat() catalog.Maturity               { return catalog.Maturity(r.maturity) }
 func (s *Listings) summary(r *crel) string          { return s.strs[r.summary] }
 func (s *Listings) version(r *crel) catalog.Version { return s.vers[r.version] }

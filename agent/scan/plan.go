@@ -55,7 +55,8 @@ type Plan struct {
 	// are applied (and the ERP updated) before the next step's.
 	Changes  []PlannedChange `json:"changes"`
 	Warnings []string        `json:"warnings"`
-	// UpdateAll: the last stage's update updates every installed module.
+	// UpdateAll: the last stage's update updates every installed module,
+	// asked by PlanOptions.UpdateAll or by a planned release (update_all).
 	UpdateAll bool `json:"update_all,omitempty"`
 }
 
@@ -123,7 +124,7 @@ func (sc *scanner) planned(opts PlanOptions, disabled map[int]string) (*Plan, er
 	pl.Warnings = dedupe(append(pl.Warnings, sc.p.warnings...))
 	pl.Warnings = append(pl.Warnings, sc.missedUpgrades(upgrades)...)
 	pl.Warnings = append(pl.Warnings, notes...)
-	pl.UpdateAll = opts.UpdateAll && !pl.Empty()
+	pl.UpdateAll = (opts.UpdateAll || pl.UpdateAll) && !pl.Empty()
 	pl.Hash = pl.hash()
 	return pl, nil
 }
@@ -246,6 +247,10 @@ func (sc *scanner) plan(disabled map[int]string) *Plan {
 		}
 		for _, k := range p.topo(changed, func(k int) []int { return p.depsOfValue(k, ctx.sol[k]) }) {
 			pl.Changes = append(pl.Changes, sc.plannedChange(i+1, k, ctx.floor[k], ctx.sol[k]))
+			if rel := p.mods[k].vals[ctx.sol[k]].rel; rel != nil && rel.updateAll() {
+				pl.UpdateAll = true
+				pl.Warnings = append(pl.Warnings, p.mv(k, ctx.sol[k])+" requires the update of every installed module")
+			}
 		}
 	}
 	return pl

@@ -14,6 +14,7 @@ import (
 type Module struct {
 	Name, Version, Summary string
 	Core, Patch            bool
+	UpdateAll              bool // update_all: applying it updates every installed module
 	DefaultUpgrade         bool
 	UpgradeFrom            string
 	Maturity               string
@@ -125,6 +126,9 @@ func (m Module) Manifest() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name = %q\nversion = %q\nsummary = %q\nmaturity = %q\n", m.Name, m.Version, m.Summary, m.Maturity)
 	fmt.Fprintf(&b, "core = %v\npatch = %v\ndefault_upgrade = %v\n", m.Core, m.Patch, m.DefaultUpgrade)
+	if m.UpdateAll {
+		b.WriteString("update_all = true\n")
+	}
 	if m.UpgradeFrom != "" {
 		fmt.Fprintf(&b, "upgrade_from = %q\n", m.UpgradeFrom)
 	}
