@@ -78,6 +78,9 @@ func printCandidates(w io.Writer, p palette, title string, cs []scan.Candidate) 
 		if c.Path != nil {
 			summary += " — " + c.Path.Text
 		}
+		if c.FailedHere != nil {
+			summary += " — " + p.warn + c.FailedHere.Text + p.reset
+		}
 		if m := securityMarker(c.Fixes); m != "" {
 			summary = p.warn + m + p.reset + " " + summary
 		}
@@ -121,6 +124,9 @@ func printBlocked(w io.Writer, p palette, cs []scan.Candidate) {
 	}
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %s %s -> %s (%s)\n", c.Module, c.From, c.To, c.Kind)
+		if c.FailedHere != nil {
+			fmt.Fprintf(w, "      %s\n", c.FailedHere.Text)
+		}
 		if c.Why == nil {
 			continue
 		}

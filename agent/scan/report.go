@@ -72,6 +72,8 @@ type Candidate struct {
 	// newest first; Fixes the advisories affecting From and not To.
 	Notes []VersionNotes     `json:"notes,omitempty"`
 	Fixes []catalog.Advisory `json:"fixes,omitempty"`
+	// FailedHere: an earlier apply of this version on this instance failed and was restored.
+	FailedHere *FailedHere `json:"failed_here,omitempty"`
 }
 
 // Why explains a version that cannot be applied.
@@ -166,6 +168,7 @@ type Change struct {
 	Repository string             `json:"repository"`
 	Notes      []VersionNotes     `json:"notes,omitempty"` // of every listed version in (From, To], newest first
 	Fixes      []catalog.Advisory `json:"fixes,omitempty"` // the advisories affecting From and not To
+	FailedHere *FailedHere        `json:"failed_here,omitempty"`
 }
 
 // VersionNotes are the release notes of one version (Markdown, as text).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/upkeep-erp/upkeep/agent/config"
 	"github.com/upkeep-erp/upkeep/agent/erp"
@@ -120,7 +121,34 @@ func Unsaved(ctx context.Context, c *config.Config, st *store.Store, r erp.Reade
 	if err != nil {
 		return nil, err
 	}
+	failed, err := failedHere(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rep.MarkFailedHere(failed)
 	return rep, rep.AddDisabled(disabled)
+}
+
+// failedHere reads which module versions an apply on this instance tried,
+// failed and restored: the changes of each restored run's plan, the latest
+// run winning.
+func failedHere(ctx context.Context, st *store.Store) (map[string]*scan.FailedHere, error) {
+	runs, err := st.RestoredApplies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*scan.FailedHere{}
+	for _, r := range runs {
+		var p scan.Plan
+		if json.Unmarshal([]byte(r.Plan), &p) != nil {
+			continue // a plan this agent cannot read, which it did not write
+		}
+		on, _, _ := strings.Cut(r.StartedAt, "T")
+		for _, c := range p.Changes {
+			out[scan.FailedKey(c.Module, c.To)] = scan.NewFailedHere(r.ID, on)
+		}
+	}
+	return out, nil
 }
 
 // disabledModules are the modules the agent's ledger says it disabled and

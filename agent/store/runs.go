@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -314,4 +316,24 @@ func (s *Store) Runs(ctx context.Context, n int) ([]Run, error) {
 		return nil, fmt.Errorf("read the run history: %w", err)
 	}
 	return out, nil
+}
+
+// BeforeTheERP says a run that failed at step had not touched the ERP yet
+// (preflight, downloads, or a run stopped before its first step): nothing
+// was changed, so nothing was restored.
+func BeforeTheERP(step string) bool {
+	return step == "" || strings.HasPrefix(step, "preflight") || strings.HasPrefix(step, "download") ||
+		strings.Contains(step, "before the first step")
+}
+
+// RestoredApplies returns the applies that failed after touching the ERP
+// and were restored (failed-restored, not BeforeTheERP), oldest first,
+// without their steps.
+func (s *Store) RestoredApplies(ctx context.Context) ([]Run, error) {
+	var runs []Run
+	if err := s.db.SelectContext(ctx, &runs, "SELECT "+runColumns+" FROM runs WHERE kind = ? AND state = ? ORDER BY id",
+		KindApply, RunFailedRestored); err != nil {
+		return nil, fmt.Errorf("read the restored runs: %w", err)
+	}
+	return slices.DeleteFunc(runs, func(r Run) bool { return BeforeTheERP(r.FailedStep) }), nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -212,5 +213,36 @@ func TestRunsFromBeforeTheByColumnKeepTheirHistory(t *testing.T) {
 	runs, err := s.Runs(ctx, 10)
 	if err != nil || len(runs) != 1 || runs[0].By != "" || runs[0].State != RunSucceeded {
 		t.Errorf("runs after the migration = %+v, %v", runs, err)
+	}
+}
+
+// TestRestoredApplies keeps the applies restored after touching the ERP:
+// not one stopped at its download, nor a rehearsal, nor a success.
+func TestRestoredApplies(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	ends := []struct {
+		kind string
+		end  RunEnd
+	}{
+		{KindApply, RunEnd{State: RunFailedRestored, FailedStep: "update core", Error: "exit 1"}},
+		{KindApply, RunEnd{State: RunFailedRestored, FailedStep: "download and verify 2 archives", Error: "HTTP 403"}},
+		{KindRehearse, RunEnd{State: RunFailedRestored, FailedStep: "update core", Error: "exit 1"}},
+		{KindApply, RunEnd{State: RunSucceeded}},
+		{KindApply, RunEnd{State: RunFailedRestored, FailedStep: "health checks", Error: "refused"}},
+	}
+	for _, e := range ends {
+		id, err := s.StartRun(ctx, e.kind, "h", []byte(`{}`))
+		must(t, err)
+		must(t, s.FinishRun(ctx, id, e.end, nil))
+	}
+	runs, err := s.RestoredApplies(ctx)
+	must(t, err)
+	var ids []int64
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	if !slices.Equal(ids, []int64{1, 5}) {
+		t.Errorf("restored applies: runs %v, want [1 5]", ids)
 	}
 }

@@ -465,8 +465,7 @@ func apiState(r *store.Run, cancelled bool) string {
 // beforeTheERP tells whether a step runs before the ERP is touched
 // (preflight and download); a run may be cancelled during them.
 func beforeTheERP(step string) bool {
-	return step == "" || strings.HasPrefix(step, "preflight") || strings.HasPrefix(step, "download") ||
-		strings.Contains(step, "before the first step")
+	return store.BeforeTheERP(step)
 }
 
 func parseTime(s string) time.Time {
