@@ -275,6 +275,37 @@ type progress struct {
 	tty    bool
 	listed bool   // the report printed at the end lists every step
 	line   string // the status line shown (terminal)
+	// backedUp: the run made its backup, so a restore has the step that
+	// puts the database back (restore steps are numbered on their own).
+	backedUp bool
+}
+
+// restoreSteps is the number of a restore's steps (stop, module folders,
+// start, health checks) without the database's.
+const restoreSteps = 4
+
+// head is "[n/m] step" for a step of the plan; the steps after the last
+// (a restore's) are numbered on their own: "[restore 1/5] restore: …".
+func (p *progress) head(e apply.Event) string {
+	if e.Step <= e.Steps || e.Steps == 0 {
+		return fmt.Sprintf("[%d/%d] %s", e.Step, e.Steps, e.Name)
+	}
+	k, total := e.Step-e.Steps, restoreSteps
+	if p.backedUp {
+		total++
+	}
+	if !strings.HasPrefix(e.Name, "restore: ") || k > total {
+		return fmt.Sprintf("[after %d] %s", k, e.Name)
+	}
+	return fmt.Sprintf("[restore %d/%d] %s", k, total, e.Name)
+}
+
+// elapsed is the time since the run started, as precise as it is short.
+func elapsed(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // listing marks p as shown before a report that lists every step.
@@ -289,9 +320,9 @@ func newProgress(w io.Writer) *progress {
 }
 
 func (p *progress) event(e apply.Event) {
-	head := fmt.Sprintf("[%d/%d] %s", e.Step, e.Steps, e.Name)
-	if e.Step > e.Steps {
-		head = fmt.Sprintf("[%d] %s", e.Step, e.Name)
+	head := p.head(e)
+	if e.Phase == apply.PhaseDone && e.Name == backupStep {
+		p.backedUp = true
 	}
 	if !p.tty && p.listed && (e.Phase == apply.PhaseStart || e.Phase == apply.PhaseDone || e.Phase == apply.PhaseFailed) {
 		return
@@ -303,7 +334,7 @@ func (p *progress) event(e apply.Event) {
 		p.print("    " + e.Line)
 	case apply.PhaseDone:
 		p.status("")
-		p.print(fmt.Sprintf("%s  ok (%s, %s elapsed)", head, e.Took.Round(time.Millisecond), e.Elapsed.Round(100*time.Millisecond)))
+		p.print(fmt.Sprintf("%s  ok (%s, %s elapsed)", head, e.Took.Round(time.Millisecond), elapsed(e.Elapsed)))
 	case apply.PhaseFailed:
 		p.status("")
 		p.print(fmt.Sprintf("%s  FAILED after %s: %s", head, e.Took.Round(time.Millisecond), e.Line))

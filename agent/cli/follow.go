@@ -19,6 +19,7 @@ import (
 const (
 	stopStep   = "stop the ERP server"
 	healthStep = "health checks"
+	backupStep = "backup the database"
 )
 
 // follower turns a run's events from the agent into the progress the
